@@ -11,18 +11,18 @@ is plain functions over plain data.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
-from careerbot.corpus import Unit, split_units
 from careerbot.result import Answer, Citation
 from careerbot.retrieve import KeywordIndex
 from careerbot.text import (
     GENERIC,
     GENERIC_STEMS,
     INTENTS,
+    OCCUPATIONS,
     STOPWORDS,
     is_injection,
     is_number,
@@ -32,15 +32,24 @@ from careerbot.text import (
     tokens,
 )
 
+FIGURES = frozenset({"money", "number", "duration", "date", "frequency"})
 WORD_BUDGET = 60
 LIST_BUDGET = 100
 LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one)\b", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
-_PERSON = re.compile(r"(?:ers|ors|ists|ians|ants|nurses|surgeons|clerks)$")
 _MONEY_UNIT = re.compile(r"\$\s?\d")
 _NUM = re.compile(r"\d")
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_CONTINUES = re.compile(
+    r"(They|These|This|It|Those|For example|Such|In addition|Also|Additionally|However)\b"
+    r"|(\w+\W+){0,3}(those|these)\b"
+)
+_POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
+_ADDS = re.compile(r"(In addition|Additionally|Also)\b")
+_FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
+_CAUSAL = re.compile(r"\b(as|because|since|due to|result|results|lead to|leads to|drive|create|"
+                     r"therefore|means|thanks to)\b", re.I)
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Query:
     unknown: list[str] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
+    quantities: set[str] = field(default_factory=set)
     answer_type: str = "text"
     injection: bool = False
 
@@ -69,12 +79,40 @@ class Query:
 
 @dataclass
 class Pick:
-    """A scored answer unit inside a retrieved passage."""
+    """A scored chunk (sentence, item or row) that could go into the answer."""
 
-    unit: Unit
     doc: Document
     score: float
     covered: set[str]
+    coverage: float = 0.0
+
+    @property
+    def text(self) -> str:
+        """The chunk's own words."""
+        return self.doc.page_content
+
+    @property
+    def lead(self) -> str:
+        """The sentence introducing the list or table this chunk belongs to, if any."""
+        return str(self.doc.metadata.get("lead", ""))
+
+    @property
+    def kind(self) -> str:
+        """sentence, item or row."""
+        return str(self.doc.metadata.get("kind", "sentence"))
+
+    @property
+    def start(self) -> int:
+        """Offset in the source file."""
+        return int(self.doc.metadata["start"])
+
+    @property
+    def passage_key(self) -> tuple[str, int]:
+        """Identifies the passage (paragraph, list or table) the chunk belongs to."""
+        return (str(self.doc.metadata["source"]), int(self.doc.metadata["passage_start"]))
+
+
+Neighbours = Callable[[Document], list[Document]]
 
 
 def focus(question: str) -> tuple[str, bool]:
@@ -100,7 +138,8 @@ def analyse(
 ) -> Query:
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
     text, injection = focus(question)
-    raw = [keywords.correct(t) for t in tokens(text) if t not in STOPWORDS]
+    raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
+           if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
     for word in raw:
         term = stem(word)
@@ -110,11 +149,12 @@ def analyse(
         if is_number(term):
             q.numbers.append(term)
         elif not keywords.knows(term) and word not in GENERIC and term not in GENERIC_STEMS:
-            if term not in INTENTS and word.isalpha():
+            if term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
-        elif _PERSON.search(word) and term == word.rstrip("s") or _PERSON.search(term):
+        elif word in OCCUPATIONS:
             q.persons.append(term)
     q.answer_type = answer_type(text, q.terms)
+    q.quantities = quantities(text)
     if history and is_follow_up(text, q):
         previous = analyse(history[-1][0], history[:-1], keywords, subject)
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
@@ -127,6 +167,12 @@ def analyse(
     return q
 
 
+def quantities(text: str) -> set[str]:
+    """What the figures in a text count: "50,000 jobs" -> {"employ"}, "10%" -> {"percent"}."""
+    toks = tokens(text)
+    return {stem(toks[i + 1]) for i in range(len(toks) - 1) if is_number(toks[i])}
+
+
 def is_follow_up(text: str, q: Query) -> bool:
     """Elliptical or pronoun-led questions lean on the previous one."""
     content = [t for t in q.terms if t not in GENERIC_STEMS]
@@ -136,6 +182,18 @@ def is_follow_up(text: str, q: Query) -> bool:
 def answer_type(text: str, q_terms: Sequence[str]) -> str:
     """The form of fact asked for: money, number, duration, date, or text."""
     low = text.lower()
+    if re.match(r"\s*why\b", low) or re.search(r"\bwhat (drives|causes)\b", low):
+        return "reason"
+    if re.search(r"\bmean\b|\bmeaning\b|\bdefinition\b|\bdefine\b", low):
+        return "text"
+    if re.search(r"\bwhere (can|do|should|could) i\b|\bwhich organi[sz]ation|\bwho (offers|has)\b", low):
+        return "pointer"
+    if re.match(r"\s*(what's|what is|what are|who is|who are)\s+(?!the\b)", low) and len(low.split()) <= 8:
+        return "definition"
+    if re.match(r"\s*where\b", low) and "come from" not in low:
+        return "place"
+    if "how often" in low:
+        return "frequency"
     if "how long" in low:
         return "duration"
     if re.search(r"\b(when|what date|what year|which year)\b", low):
@@ -150,84 +208,167 @@ def answer_type(text: str, q_terms: Sequence[str]) -> str:
 
 
 def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> list[Pick]:
-    """Score every unit of the retrieved passages by weighted term coverage and fit of form."""
+    """Score chunks by weighted term coverage, dense similarity and fit of form."""
     weights = {t: keywords.idf(t) for t in q.terms if t not in GENERIC_STEMS}
     weights.update({t: 0.5 * keywords.idf(t) for t in q.carried if t not in weights})
     total = sum(weights.values()) or 1.0
-    picks: list[Pick] = []
-    for rank, doc in enumerate(docs):
-        section = set(terms(str(doc.metadata["section"])))
-        passage = set(terms(doc.page_content))
-        for unit in split_units(doc.page_content):
-            own, lead = set(terms(unit.text)), set(terms(unit.lead))
-            score, covered = 0.0, set()
-            for t, w in weights.items():
-                factor = (1.0 if t in own else 0.7 if t in lead else 0.5 if t in section
-                          else 0.2 if t in passage else 0.0)
-                score += w * factor
-                if factor >= 0.5:
-                    covered.add(t)
-            score = score / total + 0.15 * form_fit(q, unit) - 0.02 * rank
-            picks.append(Pick(unit, doc, score, covered))
+    picks = []
+    for doc in docs:
+        meta = doc.metadata
+        own, lead = set(terms(doc.page_content)), set(terms(str(meta.get("lead", ""))))
+        section, passage = set(terms(str(meta["section"]))), set(terms(str(meta["passage"])))
+        score, covered = 0.0, set()
+        for t, w in weights.items():
+            factor = (1.0 if t in own else 0.7 if t in lead else 0.5 if t in section
+                      else 0.2 if t in passage else 0.0)
+            score += w * factor
+            if factor >= 0.5:
+                covered.add(t)
+        pick = Pick(doc, 0.0, covered, score / total)
+        cosine = float(meta.get("dense") or 0.0)
+        lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
+        pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede
+        picks.append(pick)
     picks.sort(key=lambda p: -p.score)
     return picks
 
 
-def form_fit(q: Query, unit: Unit) -> float:
-    """+1 when a unit holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
+def form_fit(q: Query, pick: Pick) -> float:
+    """+1 when a chunk holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
+    if q.quantities & quantities(pick.text):
+        return 1.0
     if q.answer_type == "money":
-        money = _MONEY_UNIT.search(unit.text) or (
-            unit.kind == "row" and "pay" in terms(unit.lead) and _NUM.search(unit.text)
+        money = _MONEY_UNIT.search(pick.text) or (
+            pick.kind == "row" and "pay" in terms(pick.lead) and _NUM.search(pick.text)
         )
         return 1.0 if money else -1.0
+    if q.answer_type == "number" and "grow" in q.intents and "opening" not in q.terms:
+        return 1.0 if re.search(r"\d\s*(%|percent)", pick.text) else -1.0
     if q.answer_type in {"number", "duration", "date"}:
-        return 1.0 if _NUM.search(unit.text) else -1.0
+        return 1.0 if _NUM.search(pick.text) else -1.0
+    if q.answer_type == "place":
+        return 1.0 if re.search(r"\b(in|at)\s+(an?\s+|the\s+)?[a-z]{4,}", pick.text) else 0.0
+    if q.answer_type == "pointer":
+        return 1.0 if _POINTER.search(pick.text) or pick.doc.metadata["lead"] else 0.0
+    if q.answer_type == "frequency":
+        return 1.0 if _FREQUENCY.search(pick.text) else -1.0
+    if q.answer_type == "definition":
+        opening = {stem(t) for t in tokens(pick.text)[:3]}
+        return 1.0 if opening & set(q.terms) - GENERIC_STEMS else 0.0
+    if q.answer_type == "reason":
+        return 1.0 if _CAUSAL.search(pick.text) else 0.0
     return 0.0
 
 
-def choose(q: Query, picks: list[Pick]) -> list[Pick]:
-    """The best unit, plus list siblings or units that cover what it leaves out."""
+def choose(q: Query, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+    """The best chunk, plus its list, a continuation, or chunks covering what it misses."""
     if not picks:
         return []
     best = picks[0]
+    if best.text.endswith("?"):
+        best = _answer_to(best, picks, neighbours) or best
     chosen = [best]
-    if best.unit.lead and _asks_for_list(q, best):
-        siblings = [p for p in picks if p.unit.lead == best.unit.lead and p is not best]
-        siblings.sort(key=lambda p: p.unit.start)
-        chosen += siblings
-    elif best.unit.kind == "row" and ({"high", "low"} & set(q.terms)):
-        chosen += _extreme_rows(q, best, picks)
-    budget = LIST_BUDGET if len(chosen) > 1 else WORD_BUDGET
-    chosen = _within(chosen, budget)
+    if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
+        chosen += _introduced(best, picks, neighbours)
+    elif best.lead and _asks_for_list(q, best):
+        chosen = [_as_pick(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
+        chosen = _within(chosen, LIST_BUDGET)
+    elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
+        chosen += _extreme_rows(q, best, [_as_pick(d, picks) for d in neighbours(best.doc)])
+    else:
+        chosen += _continuation(best, picks, neighbours)
     covered = set().union(*(p.covered for p in chosen))
     for p in picks[1:]:
-        if p in chosen or p.score < 0.6 * best.score:
+        if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
             continue
-        new = p.covered - covered
-        if new - GENERIC_STEMS or p.score >= 0.9 * best.score and p.doc is not best.doc:
-            if _words(chosen + [p]) <= WORD_BUDGET:
-                chosen.append(p)
-                covered |= p.covered
+        if p.score < 0.75 * best.score or _words(chosen + [p]) > WORD_BUDGET:
+            continue
+        if (p.covered - covered) - GENERIC_STEMS:
+            chosen.append(p)
+            covered |= p.covered
     return chosen
+
+
+def _answer_to(question: Pick, picks: list[Pick], neighbours: Neighbours) -> Pick | None:
+    """The sentence that answers a question quoted from the corpus (an FAQ entry)."""
+    for d in neighbours(question.doc):
+        if int(d.metadata["start"]) > question.start and not d.page_content.endswith("?"):
+            found = _as_pick(d, picks)
+            found.score, found.covered = question.score, question.covered | found.covered
+            return found
+    return None
+
+
+def _introduced(lead: Pick, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+    """What an unfinished sentence ("... as follows:", "... visit") introduces: its items,
+    else the lines after it up to the next such sentence, and the opening sentence of each
+    following paragraph of the section."""
+    section = neighbours(lead.doc)
+    items = [d for d in section if d.metadata["lead"] == lead.text]
+    if not items:
+        seen = {lead.passage_key[1]}
+        for d in (d for d in section if int(d.metadata["start"]) > lead.start):
+            key = int(d.metadata["passage_start"])
+            if key == lead.passage_key[1]:
+                if _lead_like(d.page_content):
+                    break
+                items.append(d)
+            elif key not in seen:
+                seen.add(key)
+                items.append(d)
+    return _within([lead] + [_as_pick(d, picks) for d in items], LIST_BUDGET)[1:]
+
+
+def _lead_like(text: str) -> bool:
+    """An unfinished sentence in running prose (not a title-cased name)."""
+    lower = [w for w in text.split() if w.islower() and len(w) > 3]
+    return not text.rstrip().endswith((".", "?", "!")) and len(lower) >= 2
+
+
+def _as_pick(doc: Document, picks: list[Pick]) -> Pick:
+    for p in picks:
+        if p.doc.metadata["id"] == doc.metadata["id"]:
+            return p
+    return Pick(doc, 0.0, set())
+
+
+def _continuation(best: Pick, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+    """Sentences that only make sense after the chosen one ("They ...", "For example, ...");
+    a following paragraph that opens with "In addition" continues it too."""
+    if best.kind == "row":
+        return []
+    after = [d for d in neighbours(best.doc) if int(d.metadata["start"]) > best.start]
+    out: list[Pick] = []
+    for d in after:
+        same = int(d.metadata["passage_start"]) == best.passage_key[1]
+        text = d.page_content
+        if not (same and (len(best.text.split()) <= 4 or _CONTINUES.match(text))
+                or not same and _ADDS.match(text)):
+            break
+        out.append(_as_pick(d, picks))
+        if _words([best] + out) > LIST_BUDGET:
+            out.pop()
+            break
+    return out
 
 
 def _asks_for_list(q: Query, best: Pick) -> bool:
     """The question matches the list's lead rather than one of its items."""
-    lead_terms = set(terms(best.unit.lead))
-    own_terms = set(terms(best.unit.text))
+    lead_terms = set(terms(best.lead))
+    own_terms = set(terms(best.text))
     asked = set(q.terms + q.carried) - GENERIC_STEMS
-    return len(asked & lead_terms) >= len(asked & own_terms)
+    return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
 
 
-def _extreme_rows(q: Query, best: Pick, picks: list[Pick]) -> list[Pick]:
-    rows = [p for p in picks if p.unit.lead == best.unit.lead and p.unit.kind == "row"]
+def _extreme_rows(q: Query, best: Pick, rows: list[Pick]) -> list[Pick]:
+    rows = [p for p in rows if p.lead == best.lead and p.kind == "row"]
 
     def value(p: Pick) -> float:
-        nums = [t for t in tokens(p.unit.text) if is_number(t)]
+        nums = [t for t in tokens(p.text) if is_number(t)]
         return float(nums[-1]) if nums else 0.0
 
     top = (max if "high" in q.terms else min)(rows, key=value)
-    return [] if top is best else [top]
+    return [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
 
 
 def _within(chosen: list[Pick], budget: int) -> list[Pick]:
@@ -240,11 +381,13 @@ def _within(chosen: list[Pick], budget: int) -> list[Pick]:
 
 
 def _words(picks: Sequence[Pick]) -> int:
-    leads = {p.unit.lead for p in picks if p.unit.lead}
-    return sum(len(p.unit.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
+    leads = {p.lead for p in picks if p.lead}
+    return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
-def refusal_reason(q: Query, chosen: list[Pick], corpus_numbers: set[str]) -> str | None:
+def refusal_reason(
+    q: Query, chosen: list[Pick], corpus_numbers: set[str], keywords: KeywordIndex
+) -> str | None:
     """Why the chosen units do not answer the question, or None when they do."""
     if not q.terms and not q.carried:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
@@ -255,13 +398,18 @@ def refusal_reason(q: Query, chosen: list[Pick], corpus_numbers: set[str]) -> st
         return f"it has no figures for {_quote_list(years)}"
     if not chosen:
         return "no passage matches the question"
-    covered = set().union(*(p.covered for p in chosen))
-    persons = [t for t in q.persons if t not in covered]
+    persons = [t for t in q.persons if t not in chosen[0].covered]
     if persons:
         return f"it does not give this for {_quote_list(persons)}"
     best = chosen[0]
-    if form_fit(q, best.unit) < 0:
+    if form_fit(q, best) < 0:
         return "it does not give that figure"
+    if q.answer_type in FIGURES:
+        covered = set().union(*(p.covered for p in chosen))
+        missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS
+                   and not is_number(t) and keywords.rare(t)]
+        if missing:
+            return f"it gives no figure about {_quote_list(missing)}"
     if best.score < 0.35:
         return "no passage answers it closely enough"
     return None
@@ -272,22 +420,18 @@ def _quote_list(items: Sequence[str]) -> str:
 
 
 def compose(chosen: list[Pick], premise_mismatch: bool) -> Answer:
-    """Quote the chosen units verbatim, grouped by passage, each group with its marker."""
-    order: list[str] = []
-    groups: dict[str, list[Pick]] = {}
+    """Quote the chosen chunks verbatim, grouped by passage, each group with its marker."""
+    groups: dict[tuple[str, int], list[Pick]] = {}
     for p in chosen:
-        cid = str(p.doc.metadata["id"])
-        if cid not in groups:
-            order.append(cid)
-            groups[cid] = []
-        groups[cid].append(p)
+        groups.setdefault(p.passage_key, []).append(p)
     parts, citations = [], []
-    for n, cid in enumerate(order, start=1):
-        picks = sorted(groups[cid], key=lambda p: p.unit.start)
-        quote = _render(picks)
+    for n, picks in enumerate(groups.values(), start=1):
+        picks.sort(key=lambda p: p.start)
+        quote = render(picks)
         parts.append(f"{quote} [{n}]")
         meta = picks[0].doc.metadata
-        base = int(meta["start"])
+        lead_at = str(meta["passage"]).find(picks[0].lead) if picks[0].lead else -1
+        start = int(meta["passage_start"]) + lead_at if lead_at >= 0 else picks[0].start
         citations.append(
             Citation(
                 n=n,
@@ -295,10 +439,10 @@ def compose(chosen: list[Pick], premise_mismatch: bool) -> Answer:
                 title=str(meta["title"]),
                 section=str(meta["section"]),
                 quote=quote,
-                start=base + min(p.unit.start if not p.unit.lead else _lead_start(p) for p in picks),
-                end=base + max(p.unit.end for p in picks),
-                passage=picks[0].doc.page_content,
-                score=round(float(meta["score"]), 4),
+                start=start,
+                end=max(int(p.doc.metadata["end"]) for p in picks),
+                passage=str(meta["passage"]),
+                score=round(max(float(p.doc.metadata["score"]) for p in picks), 4),
             )
         )
     text = " ".join(parts)
@@ -307,27 +451,21 @@ def compose(chosen: list[Pick], premise_mismatch: bool) -> Answer:
     return Answer(text=text, citations=citations)
 
 
-def _lead_start(p: Pick) -> int:
-    return p.doc.page_content.find(p.unit.lead)
-
-
-def _render(picks: list[Pick]) -> str:
+def render(picks: Sequence[Pick]) -> str:
     """Sentences as they are; list items and rows joined after their lead."""
     out: list[str] = []
-    lead = None
-    items: list[str] = []
-    for p in picks + [None]:  # type: ignore[list-item]
-        u = p.unit if p else None
-        if items and (u is None or u.lead != lead or not u.lead):
-            out.append(f"{lead} " + "; ".join(items) + ".")
+    lead, items = "", []
+    for p in picks:
+        if items and p.lead != lead:
+            out.append(f"{lead} {'; '.join(items)}.")
             items = []
-        if u is None:
-            break
-        if u.lead:
-            lead = u.lead
-            items.append(u.text.rstrip("."))
+        if p.lead:
+            lead = p.lead
+            items.append(" ".join(p.text.split()).rstrip("."))
         else:
-            out.append(u.text)
+            out.append(p.text)
+    if items:
+        out.append(f"{lead} {'; '.join(items)}.")
     return " ".join(out)
 
 
@@ -342,13 +480,18 @@ def refusal(reason: str, title: str, sections: Sequence[str]) -> Answer:
 
 
 def answer(
-    q: Query, docs: Sequence[Document], keywords: KeywordIndex, corpus_numbers: set[str],
-    title: str, sections: Sequence[str],
+    q: Query,
+    docs: Sequence[Document],
+    neighbours: Neighbours,
+    keywords: KeywordIndex,
+    corpus_numbers: set[str],
+    title: str,
+    sections: Sequence[str],
 ) -> Answer:
-    """Answer a analysed question from retrieved passages, or refuse with the reason."""
+    """Answer an analysed question from retrieved chunks, or refuse with the reason."""
     picks = score_units(q, docs, keywords)
-    chosen = choose(q, picks)
-    reason = refusal_reason(q, chosen, corpus_numbers)
+    chosen = choose(q, picks, neighbours)
+    reason = refusal_reason(q, chosen, corpus_numbers, keywords)
     if reason:
         return refusal(reason, title, sections)
     premise = any(n not in corpus_numbers and not is_year(n) for n in q.numbers)

@@ -9,19 +9,23 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from careerbot import answer as extractive
+from careerbot import llm as generative
 from careerbot.config import Settings
+from careerbot.corpus import Chunk
 from careerbot.embed import LocalEmbeddings
-from careerbot.errors import BadQuestion
+from careerbot.errors import BackendUnavailable, BadQuestion
 from careerbot.index import IndexedChunks, IndexStore, IngestReport
 from careerbot.result import Answer
 from careerbot.retrieve import HybridRetriever
 from careerbot.text import is_number, terms, tokens
 
 History = Sequence[tuple[str, str]]
-_ALIASES = re.compile(r"\balso (?:called|known as) ([^.;]+)", re.I)
+_ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
 
 
 @dataclass
@@ -42,14 +46,23 @@ class CareerBot:
     Args:
         settings: Resolved settings; when omitted they are resolved from the environment
             and ``overrides`` (e.g. ``CareerBot(top_k=8, home="/tmp/cb")``).
+        chat_model: A LangChain chat model to generate answers with; by default the one
+            ``settings.llm`` selects (none for ``extractive``). Generated answers are
+            verified against their citations (see :mod:`careerbot.verify`).
         **overrides: Any :class:`~careerbot.config.Settings` field.
 
     The index is built on first use if it does not exist yet, and reopened whenever an
     ingest (in any process) swaps in a new version.
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        chat_model: BaseChatModel | None = None,
+        **overrides: Any,
+    ) -> None:
         self.settings = settings.replace(**overrides) if settings else Settings.resolve(**overrides)
+        self.chat_model = chat_model or generative.build_chat_model(self.settings)
         self.embeddings = LocalEmbeddings(self.settings.model_dir)
         self.store = IndexStore(self.settings, self.embeddings)
         self._live_state: _Live | None = None
@@ -62,6 +75,11 @@ class CareerBot:
         report = self.store.ingest(rebuild=rebuild, progress=progress)
         self._live_state = None
         return report
+
+    def chunks(self) -> tuple[str, list[Chunk]]:
+        """The live index version and its chunks (building or reopening the index if needed)."""
+        index = self._live().index
+        return index.version, list(index.chunks)
 
     def _live(self) -> _Live:
         version = self.store.current_version()
@@ -95,15 +113,73 @@ class CareerBot:
             IndexMissing, IndexIncompatible, IndexBusy, CorpusError: index problems.
         """
         question, turns = self._check(question, history)
+        if self.chat_model is not None:
+            return _final(self._generate(question, turns))
+        live, q, docs = self._retrieve(question, turns)
+        return self._extract(live, q, docs)
+
+    def _retrieve(
+        self, question: str, turns: History
+    ) -> tuple[_Live, extractive.Query, list[Document]]:
         live = self._live()
         q = extractive.analyse(question, turns, live.retriever.keywords, live.subject)
-        docs = live.retriever.search(q.retrieval_text, q.retrieval_text) if q.terms or q.carried else []
+        docs = live.retriever.search(q.retrieval_text) if q.terms or q.carried else []
+        return live, q, docs
+
+    def _extract(self, live: _Live, q: extractive.Query, docs: list[Document]) -> Answer:
         return extractive.answer(
-            q, docs, live.retriever.keywords, live.numbers, live.title, live.sections
+            q, docs, live.retriever.neighbours, live.retriever.keywords, live.numbers, live.title,
+            live.sections,
         )
 
+    def _generate(self, question: str, turns: History) -> Iterator[str | Answer]:
+        """The LLM path: same retrieval, generated text, verified, extractive on failure."""
+        model = self.chat_model
+        assert model is not None
+        live, q, docs = self._retrieve(question, turns)
+        fallback = self._extract(live, q, docs)
+        notes: list[str] = []
+        try:
+            if q.carried:  # a follow-up leaning on earlier turns: make it standalone first
+                prompt = generative.rewrite_messages(question, turns)
+                standalone = generative.clean_rewrite(
+                    generative.complete(model, prompt, self.settings), question
+                )
+                if standalone:
+                    again = self._retrieve(standalone, turns)
+                    rewritten = self._extract(*again)
+                    # A rewrite that adds words the profile lacks, or loses the answer, is noise.
+                    if again[1].unknown or rewritten.refused and not fallback.refused:
+                        notes.append(f"ignored the follow-up rewrite “{standalone}”")
+                    else:
+                        (live, q, docs), fallback = again, rewritten
+                        notes.append(f"follow-up read as: {standalone}")
+            if fallback.refused:
+                yield from _pieces(fallback)
+                return
+            docs = generative.passages(docs)
+            reply: list[str] = []
+            prompt = generative.answer_messages(q.text, docs, live.title)
+            for token in generative.stream_text(model, prompt, self.settings):
+                reply.append(token)
+                yield token
+        except BackendUnavailable as e:
+            fallback.notes.insert(0, f"{e} Answered without the LLM.")
+            yield from _pieces(fallback)
+            return
+        result, _ = generative.finish("".join(reply), docs, fallback)
+        result.notes[:0] = notes
+        yield result
+
     def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces as it is produced, then the final :class:`Answer`."""
+        """Yield the answer text in pieces as it is produced, then the final :class:`Answer`.
+
+        With a chat model the pieces are the model's tokens as they arrive; the final
+        :class:`Answer` holds the verified text, which may differ from what was streamed.
+        """
+        if self.chat_model is not None:
+            yield from self._generate(*self._check(question, history))
+            return
         result = self.ask(question, history)
         for piece in re.findall(r"\S+\s*", result.text):
             yield piece
@@ -146,6 +222,16 @@ def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Liv
             for alias in _ALIASES.findall(c.text):
                 subject |= set(terms(alias))
     return _Live(index, retriever, numbers, " / ".join(titles), sections, subject)
+
+
+def _pieces(result: Answer) -> Iterator[str | Answer]:
+    yield from re.findall(r"\S+\s*", result.text)
+    yield result
+
+
+def _final(items: Iterator[str | Answer]) -> Answer:
+    answers = [item for item in items if isinstance(item, Answer)]
+    return answers[-1]
 
 
 _default: CareerBot | None = None

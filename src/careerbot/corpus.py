@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from careerbot.errors import CorpusError
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "5"
 """Bump when chunk boundaries or embedded text change: an index built otherwise is rebuilt."""
 
 OVERVIEW = "Overview"
@@ -51,7 +52,12 @@ class Block:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage that never crosses a section and fits the embedding model's window."""
+    """What the index holds: one sentence, list item or table row, inside its passage.
+
+    Indexing at this grain lets search rank the very sentence that answers, while the
+    passage (the paragraph, or a list or table with its lead) is kept for citations.
+    A chunk never crosses a section and fits the embedding model's window.
+    """
 
     source: str
     title: str
@@ -59,11 +65,17 @@ class Chunk:
     start: int
     end: int
     text: str
+    lead: str = ""
+    kind: str = "sentence"
+    passage_start: int = 0
+    passage_end: int = 0
+    passage: str = ""
+    lede: bool = False
 
     @property
     def embed_text(self) -> str:
-        """What the model sees: the section name gives short passages their topic."""
-        return f"{self.section}: {self.text}"
+        """What the model sees: section and lead give a short sentence or row its topic."""
+        return f"{self.section}: {self.lead} {self.text}" if self.lead else f"{self.section}: {self.text}"
 
     @property
     def content_hash(self) -> str:
@@ -80,7 +92,23 @@ class Chunk:
             "start": self.start,
             "end": self.end,
             "hash": self.content_hash,
+            "lead": self.lead,
+            "kind": self.kind,
+            "passage_start": self.passage_start,
+            "passage_end": self.passage_end,
+            "passage": self.passage,
+            "lede": int(self.lede),
         }
+
+    @classmethod
+    def from_metadata(cls, text: str, meta: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from what the vector store returns."""
+        return cls(
+            str(meta["source"]), str(meta["title"]), str(meta["section"]), int(meta["start"]),
+            int(meta["end"]), text, str(meta["lead"]), str(meta["kind"]),
+            int(meta["passage_start"]), int(meta["passage_end"]), str(meta["passage"]),
+            bool(meta.get("lede", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -188,17 +216,34 @@ def sections(doc: Document) -> Iterator[tuple[str, list[Block]]]:
 def chunk_document(
     doc: Document, count_tokens: Callable[[str], int], max_tokens: int = 256
 ) -> list[Chunk]:
-    """Cut a document into chunks: one paragraph each, a list or table glued to its lead.
+    """Cut a document into passages (a paragraph, or a list or table glued to its lead),
+    then each passage into chunks (its sentences, items and rows).
 
-    A block too long for the window is cut at unit boundaries; a unit too long on its
-    own is cut at word boundaries, so nothing is silently truncated by the model.
+    A unit too long for the model's window is cut at word boundaries, so nothing is
+    silently truncated by the model.
     """
     chunks: list[Chunk] = []
     for section, body in sections(doc):
+        first = len(chunks)
         for group in _glue_leads(body):
             start, end = group[0].start, group[-1].end
-            for s, e in _fit(doc.text, start, end, section, count_tokens, max_tokens):
-                chunks.append(Chunk(doc.source, doc.title, section, s, e, doc.text[s:e]))
+            for ps, pe in _fit(doc.text, start, end, section, count_tokens, max_tokens):
+                passage = doc.text[ps:pe]
+                for u in split_units(passage):
+                    head = f"{section}: {u.lead} " if u.lead else f"{section}: "
+
+                    def fits(s: int, e: int, head: str = head) -> bool:
+                        return count_tokens(head + doc.text[s:e]) <= max_tokens
+
+                    pieces = [(ps + u.start, ps + u.end)]
+                    if not fits(*pieces[0]):
+                        pieces = list(_split_words(doc.text, ps + u.start, ps + u.end, fits))
+                    for s, e in pieces:
+                        text = u.text if (s, e) == (ps + u.start, ps + u.end) else doc.text[s:e]
+                        chunks.append(
+                            Chunk(doc.source, doc.title, section, s, e, text, u.lead, u.kind,
+                                  ps, pe, passage, lede=len(chunks) == first)
+                        )
     return chunks
 
 

@@ -48,7 +48,7 @@ class KeywordIndex:
         )
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.vocabulary:
-            if word.isalpha() and len(word) >= 4:
+            if len(word) >= 3 and word.replace("'", "").isalpha():
                 self._by_initial[word[0]].append(word)
 
     def idf(self, term: str) -> float:
@@ -56,13 +56,17 @@ class KeywordIndex:
         df = len(self.postings.get(term, ()))
         return max(math.log((self.n - df + 0.5) / (df + 0.5) + 1.0), 1e-3)
 
+    def rare(self, term: str) -> bool:
+        """True for a term found in at most two chunks: a specific, answer-defining word."""
+        return len(self.postings.get(term, ())) <= 2
+
     def knows(self, term: str) -> bool:
         """True when a (stemmed) term occurs in some passage."""
         return term in self.postings
 
     def correct(self, word: str) -> str:
         """The closest corpus word to a misspelt one ("medcal" -> "medical"), else the word."""
-        if word in self.vocabulary or len(word) < 4 or not word.isalpha():
+        if word in self.vocabulary or len(word) < 4 or not word.isalpha() or self.knows(stem(word)):
             return word
         pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
         match = difflib.get_close_matches(word, pool, n=1, cutoff=0.8)
@@ -102,29 +106,47 @@ class HybridRetriever(BaseRetriever):
     embeddings: LocalEmbeddings
     top_k: int = 5
 
+    sections: dict[tuple[str, str], list[int]]
+
     @classmethod
     def build(cls, index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> HybridRetriever:
-        """Build the keyword index over the same passages Chroma holds."""
+        """Build the keyword index over the same chunks Chroma holds."""
         keywords = KeywordIndex([c.embed_text for c in index.chunks])
-        return cls(index=index, keywords=keywords, embeddings=embeddings, top_k=top_k)
+        passages: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, c in enumerate(index.chunks):
+            passages[(c.source, c.section)].append(i)
+        for members in passages.values():
+            members.sort(key=lambda i: index.chunks[i].start)
+        return cls(
+            index=index, keywords=keywords, embeddings=embeddings, top_k=top_k, sections=passages
+        )
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
     ) -> list[Document]:
         return self.search(query)
 
-    def search(self, query: str, keyword_query: str | None = None) -> list[Document]:
-        """Retrieve for ``query``; ``keyword_query`` (default the same) feeds BM25 only."""
+    def search(self, query: str) -> list[Document]:
+        """The union of the ``top_k`` dense and ``top_k`` keyword hits, by fused rank."""
         vector = self.embeddings.encode([query])[0]
-        dense = self.index.dense(vector, self.top_k * 2)
-        kw_terms = [stem(self.keywords.correct(t)) for t in tokens(keyword_query or query)]
-        sparse = self.keywords.search([t for t in kw_terms if t not in STOPWORDS], self.top_k * 2)
+        dense = self.index.dense(vector, self.top_k)
+        sparse = self.keywords.search(query_terms(query, self.keywords), self.top_k)
         cosine = dict(dense)
+        floor = min(cosine.values(), default=0.0)
         fused = fuse([[i for i, _ in dense], [i for i, _ in sparse]])
-        best = sorted(fused, key=lambda i: -fused[i])[: self.top_k]
-        return [self._document(i, fused[i], cosine.get(i)) for i in best]
+        best = sorted(fused, key=lambda i: -fused[i])
+        return [self.document(i, fused[i], cosine.get(i, floor)) for i in best]
 
-    def _document(self, i: int, score: float, cosine: float | None) -> Document:
+    def neighbours(self, doc: Document) -> list[Document]:
+        """Every chunk of the section ``doc`` belongs to, in reading order."""
+        key = (str(doc.metadata["source"]), str(doc.metadata["section"]))
+        return [
+            self.document(i, 0.0, None) if i != doc.metadata["position"] else doc
+            for i in self.sections.get(key, [])
+        ]
+
+    def document(self, i: int, score: float, cosine: float | None) -> Document:
+        """Chunk ``i`` as a LangChain Document with its id, scores and position."""
         chunk: Chunk = self.index.chunks[i]
         meta: dict[str, Any] = dict(chunk.metadata)
         meta.update(id=self.index.ids[i], position=i, score=score, dense=cosine)

@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
 # A question word outside the corpus vocabulary and outside this list names something the
 # profile does not cover (a place, another occupation, a figure it lacks).
 GENERIC = frozenset(
-    """kind kinds sort sorts type types thing things stuff part parts side lot lots way ways basic
+    """kind kinds sort sorts thing things stuff part parts side lot lots way ways basic
     definition exactly specifically roughly approximately generally currently right someone
     something anyone anybody anything everything nothing everyone everybody people person someday
     day-to-day daily everyday whole always ever often sometimes maybe perhaps probably good great
@@ -40,7 +40,7 @@ GENERIC = frozenset(
     instead else still already yet even though although however since given one ones sure true
     correct real fine nice certain particular specific various different similar usual common
     general main find look looking mean means meaning matter matters important worth worry wonder
-    wondering curious interested question questions answer answers info details explain describe
+    wondering curious question questions answer answers info details explain describe
     list give show helps range figure figures number numbers amount rate rates level levels
     physically comfortable hard easy possible likely expect think thought say says said able reach
     fit compare compared comparison contact become becoming becomes handle handles doing done take
@@ -50,7 +50,7 @@ GENERIC = frozenset(
     wish guess mind feel sound move moving go went come comes came put set let lets getting kid
     kids life family friend friends someone's today tomorrow soon now actually honestly literally
     typical normal normally usually typically generally mostly mainly like really just specific
-    typical, key""".replace(",", " ").split()
+    typical, key day days long date dates often""".replace(",", " ").split()
 )
 
 # Concept classes: every listed word is replaced by the class name (which also matches).
@@ -70,17 +70,19 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                 "credential", "credentials", "certify"),
     "require": ("require", "requires", "required", "requirement", "requirements", "need", "needs",
                 "needed", "mandatory", "necessary", "must"),
-    "degree": ("degree", "degrees", "diploma", "bachelor", "bachelors", "bachelor's"),
+    "degree": ("degree", "degrees", "diploma"),
     "educate": ("education", "educational", "study", "studies", "college", "university",
                 "school", "schooling", "academic"),
     "physician": ("physician", "physicians", "doctor", "doctors", "doctor's", "doctors'"),
     "hospital": ("hospital", "hospitals"),
-    "hour": ("hour", "hours", "schedule", "schedules", "overtime", "shift", "shifts"),
+    "hour": ("hour", "hours", "schedule", "schedules", "overtime", "shift", "shifts", "night",
+             "nights"),
+    "experience": ("experience", "experienced", "background", "backgrounds"),
     "duty": ("duty", "duties", "tasks", "task", "responsibilities", "responsibility", "responsible",
              "do", "does"),
     "advance": ("advance", "advances", "advancement", "promotion", "promoted", "promote"),
     "quality": ("quality", "qualities", "skills", "skill", "traits", "trait", "strengths"),
-    "high": ("high", "higher", "highest", "top", "most", "largest", "biggest", "best-paid",
+    "high": ("high", "higher", "highest", "top", "largest", "biggest", "best-paid",
              "highest-paid", "best"),
     "low": ("low", "lower", "lowest", "bottom", "least", "lowest-paid"),
     "percent": ("percent", "percentage", "percentages", "share", "shares", "proportion", "%"),
@@ -90,11 +92,23 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "manager": ("manager", "managers", "management", "administrator", "administrators",
                 "administration", "admin", "executive", "executives", "director", "directors"),
     "begin": ("begin", "start", "starts", "started", "starting"),
-    "nurse": ("nurse", "nurses", "nursing"),
+    "nurse": ("nurse", "nurses"),
     "per_hour": ("hourly",),
     "name": ("name", "names", "called", "title", "titles", "aka"),
 }
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
+# Other occupations: a question about their pay or duties is not about this profile's.
+OCCUPATIONS = frozenset(
+    """nurse nurses engineer engineers surgeon surgeons teacher teachers lawyer lawyers accountant
+    accountants developer developers programmer programmers pharmacist pharmacists therapist
+    therapists technician technicians clerk clerks dentist dentists electrician electricians
+    plumber plumbers pilot pilots chef chefs cook cooks scientist scientists analyst analysts
+    designer designers writer writers officer officers firefighter firefighters receptionist
+    receptionists paramedic paramedics cashier cashiers driver drivers mechanic mechanics
+    architect architects economist economists professor professors doctor doctors physician
+    physicians dietitian dietitians pharmacy assistant assistants aide aides worker workers
+    veterinarian veterinarians psychologist psychologists consultant consultants""".split()
+)
 INTENTS = frozenset(
     {"pay", "employ", "grow", "opening", "license", "certify", "degree", "educate", "hour", "duty",
      "advance", "quality", "interest", "require"}
@@ -165,4 +179,4 @@ def is_injection(sentence: str) -> bool:
     return _INJECTION.search(sentence) is not None
 
 
-GENERIC_STEMS = frozenset(stem(w) for w in GENERIC if w not in _CONCEPT_OF)
+GENERIC_STEMS = frozenset(stem(w) for w in GENERIC if w not in _CONCEPT_OF) - set(CONCEPTS)
