@@ -428,7 +428,7 @@ def compose(chosen: list[Pick], premise_mismatch: bool) -> Answer:
     for n, picks in enumerate(groups.values(), start=1):
         picks.sort(key=lambda p: p.start)
         quote = render(picks)
-        parts.append(f"{quote} [{n}]")
+        parts.append(f"{quote[:-1]} [{n}]{quote[-1]}" if quote[-1] in ".!?" else f"{quote} [{n}]")
         meta = picks[0].doc.metadata
         lead_at = str(meta["passage"]).find(picks[0].lead) if picks[0].lead else -1
         start = int(meta["passage_start"]) + lead_at if lead_at >= 0 else picks[0].start

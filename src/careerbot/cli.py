@@ -32,7 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 CorpusOpt = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder of .txt/.md files.", show_default=False)
@@ -40,6 +40,20 @@ CorpusOpt = Annotated[
 HomeOpt = Annotated[
     Path | None,
     typer.Option("--home", help="Data folder for the index and feedback.", show_default=False),
+]
+ChromaUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url", help="Chroma server URL (http://HOST:PORT) instead of the embedded index.",
+        show_default=False,
+    ),
+]
+LlmOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--llm", help="Answer backend: extractive (default), openai or ollama (CAREERBOT_LLM_*).",
+        show_default=False,
+    ),
 ]
 
 
@@ -70,13 +84,19 @@ def ask(
     corpus: CorpusOpt = None,
     home: HomeOpt = None,
     top_k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
+    chroma_url: ChromaUrlOpt = None,
+    llm: LlmOpt = None,
 ) -> None:
     """Answer one question, then list the numbered sources it cites.
 
     Example: careerbot ask "What degree do I need?" --json
     """
     with domain_errors():
-        answer = make_bot(corpus=corpus, home=home, top_k=top_k).ask(question)
+        bot = make_bot(corpus=corpus, home=home, top_k=top_k, chroma_url=chroma_url, llm=llm)
+        answer = bot.ask(question)
+    if bot.chat_model is not None and not as_json:
+        for note in answer.notes:
+            err.print(f"note: {note}", style="dim", markup=False)
     if as_json:
         out.print_json(json.dumps(answer.to_dict()))
         return
@@ -90,6 +110,7 @@ def ask(
 def ingest(
     corpus: CorpusOpt = None,
     home: HomeOpt = None,
+    chroma_url: ChromaUrlOpt = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Embed everything again from scratch.")
     ] = False,
@@ -103,12 +124,99 @@ def ingest(
     from careerbot.index import IndexStore
 
     with domain_errors():
-        settings = Settings.resolve(corpus=corpus, home=home)
+        settings = Settings.resolve(corpus=corpus, home=home, chroma_url=chroma_url)
         store = IndexStore(settings, LocalEmbeddings(settings.model_dir))
         report = store.ingest(rebuild=rebuild, progress=sys.stderr.isatty())
     if report.rebuilt_because and report.rebuilt_because != "--rebuild":
         err.print(f"Rebuilding the index: {report.rebuilt_because}.")
     out.print(report.summary())
+
+
+@app.command()
+def chat(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; only loopback without a password.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 7860,
+    auth: Annotated[
+        str | None, typer.Option(help="Require this USER:PASSWORD to log in.", show_default=False)
+    ] = None,
+    auth_file: Annotated[
+        Path | None,
+        typer.Option(help="File of USER:PASSWORD lines allowed to log in.", show_default=False),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Allow a non-loopback --host without a password.")
+    ] = False,
+    corpus: CorpusOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Serve the chat web page (streamed, cited answers; quick facts; feedback).
+
+    Example: careerbot chat --port 7860, then open http://127.0.0.1:7860/
+    """
+    from careerbot import web
+
+    with domain_errors():
+        credentials = web.parse_auth(auth, auth_file)
+        web.check_host(host, credentials, insecure)
+        web.serve(Settings.resolve(corpus=corpus, home=home), host, port, credentials, insecure)
+
+
+feedback_app = typer.Typer(help="Votes and comments left on the chat page.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    home: HomeOpt = None,
+) -> None:
+    """Print every feedback row (question, history, answer, citations, vote, comment, ...)."""
+    from careerbot.feedback import FeedbackStore
+
+    with domain_errors():
+        settings = Settings.resolve(home=home)
+        FeedbackStore(settings.home_dir / "feedback.db").export(sys.stdout, fmt)
+
+
+@app.command("eval")
+def eval_(
+    files: Annotated[list[Path], typer.Argument(help="Question files (JSONL), e.g. evals/questions.jsonl.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write summary.json, per_question.jsonl, report.md, a chart."),
+    ] = None,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME=VALUE bar; exit 1 when a metric misses it. Repeatable."),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A summary.json to show differences against.")
+    ] = None,
+    corpus: CorpusOpt = None,
+    home: HomeOpt = None,
+    chroma_url: ChromaUrlOpt = None,
+    llm: LlmOpt = None,
+) -> None:
+    """Run question sets through the bot and score facts, citations, refusals and latency.
+
+    Example: careerbot eval evals/questions.jsonl --fail-under fact_recall=0.95
+    """
+    from careerbot.evaluate import run_cli
+
+    with domain_errors():
+        code = run_cli(
+            files,
+            lambda: make_bot(corpus=corpus, home=home, chroma_url=chroma_url, llm=llm),
+            json_out=as_json,
+            out_dir=out_dir,
+            fail_under=fail_under or [],
+            baseline=baseline,
+            show_progress=sys.stderr.isatty(),
+        )
+    raise typer.Exit(code)
 
 
 @app.command()
