@@ -454,7 +454,7 @@ def compose(chosen: list[Pick], premise_mismatch: bool) -> Answer:
 def render(picks: Sequence[Pick]) -> str:
     """Sentences as they are; list items and rows joined after their lead."""
     out: list[str] = []
-    lead, items = "", []
+    lead, items = "", list[str]()
     for p in picks:
         if items and p.lead != lead:
             out.append(f"{lead} {'; '.join(items)}.")

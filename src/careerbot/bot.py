@@ -148,8 +148,13 @@ class CareerBot:
                 if standalone:
                     again = self._retrieve(standalone, turns)
                     rewritten = self._extract(*again)
-                    # A rewrite that adds words the profile lacks, or loses the answer, is noise.
-                    if again[1].unknown or rewritten.refused and not fallback.refused:
+                    # A rewrite that loses the question's words, adds words the profile lacks
+                    # or loses the answer is noise; the extractive follow-up reading stays.
+                    if (
+                        not generative.faithful(standalone, q.terms, q.carried)
+                        or again[1].unknown
+                        or rewritten.refused and not fallback.refused
+                    ):
                         notes.append(f"ignored the follow-up rewrite “{standalone}”")
                     else:
                         (live, q, docs), fallback = again, rewritten
@@ -181,8 +186,7 @@ class CareerBot:
             yield from self._generate(*self._check(question, history))
             return
         result = self.ask(question, history)
-        for piece in re.findall(r"\S+\s*", result.text):
-            yield piece
+        yield from re.findall(r"\S+\s*", result.text)
         yield result
 
     @property

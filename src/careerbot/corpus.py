@@ -199,7 +199,7 @@ def is_heading(prev: Block | None, block: Block, nxt: Block | None) -> bool:
 def sections(doc: Document) -> Iterator[tuple[str, list[Block]]]:
     """Yield (section name, body blocks) in document order; a section never is empty."""
     items = list(blocks(doc.text))
-    name, body = OVERVIEW, []
+    name, body = OVERVIEW, list[Block]()
     for i, block in enumerate(items):
         prev = items[i - 1] if i else None
         nxt = items[i + 1] if i + 1 < len(items) else None

@@ -10,17 +10,14 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import textwrap
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from careerbot.errors import ConfigError, EvalFileError
@@ -198,8 +195,8 @@ def load_questions(paths: Iterable[Path]) -> list[EvalQuestion]:
         All questions, in file order.
 
     Raises:
-        EvalFileError: A file is unreadable or empty, or a line is malformed; the message
-            names the file and line. Ids must be unique across all files.
+        EvalFileError: No file is given, a file is unreadable or empty, or a line is
+            malformed; the message names the file and line. Ids must be unique across files.
 
     """
     questions: list[EvalQuestion] = []
@@ -213,6 +210,8 @@ def load_questions(paths: Iterable[Path]) -> list[EvalQuestion]:
                 )
             seen[q.id] = q.origin
             questions.append(q)
+    if not questions:
+        raise EvalFileError("No question files given; pass at least one .jsonl file.")
     return questions
 
 
@@ -544,203 +543,8 @@ def compare(
     return rows
 
 
-# ---------------------------------------------------------------- reports
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _fmt(name: str, value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if name in _COUNTS:
-        return str(int(value))
-    if name.startswith("latency") or name == "answer_words_median":
-        return f"{value:.1f}" if name.startswith("latency") else f"{value:g}"
-    return f"{value:.3f}"
-
-
-def _fmt_delta(name: str, delta: float | None) -> str:
-    return "n/a" if delta is None else ("+" if delta > 0 else "") + _fmt(name, delta)
-
-
-def _delta_style(name: str, delta: float | None) -> str:
-    if not delta or name in {"n", "answer_words_median"}:
-        return ""
-    better = delta < 0 if name in LOWER_IS_BETTER else delta > 0
-    return "green" if better else "red"
-
-
-def _expected(q: EvalQuestion) -> str:
-    if q.answerable is False:
-        return "(refusal)"
-    return "; ".join(fact_label(f) for f in q.expected_facts) or "(anything)"
-
-
-def failing(results: Iterable[QuestionResult]) -> list[QuestionResult]:
-    """Select the results with at least one problem."""
-    return [r for r in results if r.problems()]
-
-
-def render_report(
-    console: Console,
-    metrics: Mapping[str, Any],
-    results: Sequence[QuestionResult],
-    baseline: Mapping[str, Any] | None = None,
-) -> None:
-    """Print the metrics table, the refusal table and the failing questions.
-
-    Args:
-        console: Where to print.
-        metrics: From :func:`compute_metrics`.
-        results: Per-question results.
-        baseline: A baseline summary; adds baseline and difference columns.
-
-    """
-    table = Table(title="Metrics")
-    for col in ("metric", "value", *(("baseline", "diff") if baseline is not None else ())):
-        table.add_column(col, justify="left" if col == "metric" else "right")
-    for name, value, base, delta in compare(metrics, baseline or {}):
-        extra = (_fmt(name, base), Text(_fmt_delta(name, delta), _delta_style(name, delta)))
-        table.add_row(name, _fmt(name, value), *(extra if baseline is not None else ()))
-    console.print(table)
-
-    cells = metrics["refusal_table"]
-    refusals = Table(title="Refusals")
-    for col in ("expected", "answered", "refused"):
-        refusals.add_column(col, justify="left" if col == "expected" else "right")
-    for row in ("answerable", "unanswerable"):
-        refusals.add_row(row, str(cells[row]["answered"]), str(cells[row]["refused"]))
-    console.print(refusals)
-
-    bad = failing(results)
-    if not bad:
-        console.print("[green]No failing questions.[/green]")
-        return
-    fails = Table(title=f"Failing questions ({len(bad)} of {len(results)})", show_lines=True)
-    for col in ("id", "question", "expected", "got", "cited sections", "problems"):
-        fails.add_column(col, overflow="fold")
-    for r in bad:
-        fails.add_row(*(Text(s) for s in _failing_row(r)))
-    console.print(fails)
-
-
-def _failing_row(r: QuestionResult) -> tuple[str, ...]:
-    got = "(refused) " if r.refused else ""
-    return (r.question.id, textwrap.shorten(r.question.question, 80, placeholder=" …"),
-            _expected(r.question), textwrap.shorten(got + r.got, 100, placeholder=" …") or "-",
-            ", ".join(r.cited_sections) or "-", "; ".join(r.problems()))
-
-
-def _md_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    def cell(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(cell(s) for s in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def render_markdown(
-    metrics: Mapping[str, Any],
-    results: Sequence[QuestionResult],
-    baseline: Mapping[str, Any] | None = None,
-    bar_failures: Sequence[str] = (),
-    files: Sequence[Path] = (),
-) -> str:
-    """Render the ``report.md`` text.
-
-    It holds the metrics (beside a baseline if given), refusals, verification counts, the
-    section chart, failed bars, and the failing questions.
-    """
-    header = ["metric", "value", *(["baseline", "diff"] if baseline is not None else [])]
-    rows = [
-        [name, _fmt(name, value), *([_fmt(name, base), _fmt_delta(name, delta)]
-                                    if baseline is not None else [])]
-        for name, value, base, delta in compare(metrics, baseline or {})
-    ]
-    cells = metrics["refusal_table"]
-    returned = [r for r in results if r.error is None]
-    changed = [r.question.id for r in returned if r.verified is False]
-    bad = failing(results)
-    parts = [
-        "# careerbot evaluation", "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {len(results)} questions from "
-        + (", ".join(f"`{f}`" for f in files) or "(no files)") + ".", "",
-        "## Metrics", "", _md_table(header, rows), "",
-        "## Refusals", "",
-        _md_table(["expected", "answered", "refused"],
-                  [[k, str(cells[k]["answered"]), str(cells[k]["refused"])]
-                   for k in ("answerable", "unanswerable")]), "",
-        "## Verification", "",
-        f"{len(changed)} of {len(returned)} answers were changed by verification "
-        "(`verified` is false)" + (": " + ", ".join(f"`{i}`" for i in changed) if changed else "")
-        + ".", "",
-        "## By section", "", "![Fact recall and citation support by section](by_section.png)", "",
-    ]
-    if bar_failures:
-        parts += ["## Failed bars", "", *(f"- {f}" for f in bar_failures), ""]
-    parts += [f"## Failing questions ({len(bad)} of {len(results)})", ""]
-    parts += [_md_table(["id", "question", "expected", "got", "cited sections", "problems"],
-                        [_failing_row(r) for r in bad]) if bad else "None.", ""]
-    return "\n".join(parts)
-
-
-def plot_sections(results: Sequence[QuestionResult], path: Path) -> None:
-    """Write a PNG bar chart of fact recall and citation support per expected section."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    groups: dict[str, list[QuestionResult]] = {}
-    for r in results:
-        if r.question.answerable is True and r.question.expected_section:
-            groups.setdefault(r.question.expected_section, []).append(r)
-    fig = Figure(figsize=(max(6.0, 1.2 * len(groups) + 2), 4.5))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    if groups:
-        x = range(len(groups))
-        recall = [_share(r.facts_ok for r in g) or 0.0 for g in groups.values()]
-        support = [_share(r.support_ok for r in g) or 0.0 for g in groups.values()]
-        ax.bar([i - 0.2 for i in x], recall, 0.4, label="fact recall")
-        ax.bar([i + 0.2 for i in x], support, 0.4, label="citation support")
-        labels = [f"{name}\n(n={len(g)})" for name, g in groups.items()]
-        ax.set_xticks(list(x), labels, rotation=30, ha="right", fontsize=8)
-        ax.legend(loc="lower right")
-    else:
-        ax.text(0.5, 0.5, "no answerable questions with expected_section", ha="center")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("share of answerable questions")
-    ax.set_title("Fact recall and citation support by expected section")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def write_artifacts(
-    out_dir: Path,
-    metrics: Mapping[str, Any],
-    results: Sequence[QuestionResult],
-    baseline: Mapping[str, Any] | None = None,
-    bar_failures: Sequence[str] = (),
-    files: Sequence[Path] = (),
-) -> list[Path]:
-    """Write summary.json, per_question.jsonl, report.md and by_section.png into ``out_dir``.
-
-    Returns:
-        The paths written.
-
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / n for n in
-             ("summary.json", "per_question.jsonl", "report.md", "by_section.png")]
-    paths[0].write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    paths[1].write_text("".join(json.dumps(r.record(), ensure_ascii=False) + "\n"
-                                for r in results), "utf-8")
-    paths[2].write_text(render_markdown(metrics, results, baseline, bar_failures, files), "utf-8")
-    plot_sections(results, paths[3])
-    return paths
 
 
 # ---------------------------------------------------------------- entry point
@@ -779,6 +583,8 @@ def run_cli(
         ConfigError: A ``--fail-under`` value is malformed.
 
     """
+    from careerbot.eval_report import render_report, write_artifacts
+
     console = console or Console()
     bars = parse_fail_under(fail_under)
     base = load_baseline(baseline) if baseline is not None else None
