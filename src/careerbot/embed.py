@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 class LocalEmbeddings(Embeddings):
     """Sentence-transformers embeddings from a model folder on disk, L2-normalised."""
 
+    max_tokens = 256
+    """The model's window (sentence-transformers' max_seq_length for this model)."""
+
     def __init__(self, model_dir: Path, batch_size: int = 64) -> None:
         self.model_dir = model_dir
         self.batch_size = batch_size
@@ -66,10 +69,42 @@ class LocalEmbeddings(Embeddings):
             show_progress_bar=progress,
         )
 
+    @cached_property
+    def _query_model(self) -> Any:
+        """The same weights through plain transformers: a cold ``careerbot ask`` then skips
+        importing sentence-transformers (and scikit-learn), seconds on a small machine."""
+        import torch
+        from tokenizers import Tokenizer
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        torch.set_grad_enabled(False)
+        model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tok.enable_truncation(self.max_tokens)
+        tok.no_padding()
+        return model, tok
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one question: mean pooling and L2 norm, exactly as sentence-transformers does."""
+        import torch
+
+        model, tok = self._query_model
+        enc = tok.encode(text)
+        ids = torch.tensor([enc.ids])
+        out = model(
+            input_ids=ids,
+            attention_mask=torch.tensor([enc.attention_mask]),
+            token_type_ids=torch.tensor([enc.type_ids]),
+        ).last_hidden_state[0]
+        vec = out.mean(dim=0)
+        return (vec / vec.norm()).numpy()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (LangChain interface)."""
         return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question (LangChain interface)."""
-        return self.encode([text])[0].tolist()
+        return self.encode_query(text).tolist()

@@ -128,7 +128,7 @@ class HybridRetriever(BaseRetriever):
 
     def search(self, query: str) -> list[Document]:
         """The union of the ``top_k`` dense and ``top_k`` keyword hits, by fused rank."""
-        vector = self.embeddings.encode([query])[0]
+        vector = self.embeddings.encode_query(query)
         dense = self.index.dense(vector, self.top_k)
         sparse = self.keywords.search(query_terms(query, self.keywords), self.top_k)
         cosine = dict(dense)
