@@ -46,6 +46,7 @@ _CONTINUES = re.compile(
     r"|(\w+\W+){0,3}(those|these)\b"
 )
 _POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|except|other than)\s+(?:a|an|the|in|at|for)\s+(\w+)(?:\s+(\w+))?", re.I)
 _ADDS = re.compile(r"(In addition|Additionally|Also)\b")
 _FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
 _CAUSAL = re.compile(r"\b(as|because|since|due to|result|results|lead to|leads to|drive|create|"
@@ -63,6 +64,7 @@ class Query:
     persons: list[str] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     quantities: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
     answer_type: str = "text"
     injection: bool = False
 
@@ -153,6 +155,8 @@ def analyse(
                 q.unknown.append(word)
         elif word in OCCUPATIONS:
             q.persons.append(term)
+    q.excluded = {stem(w) for m in _NEGATED.finditer(text) for w in m.groups() if w} - STOPWORDS
+    q.terms = [t for t in q.terms if t not in q.excluded]
     q.answer_type = answer_type(text, q.terms)
     q.quantities = quantities(text)
     if history and is_follow_up(text, q):
@@ -224,7 +228,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
             score += w * factor
             if factor >= 0.5:
                 covered.add(t)
-        pick = Pick(doc, 0.0, covered, score / total)
+        pick = Pick(doc, 0.0, covered, score / total - 0.5 * bool(q.excluded & own))
         cosine = float(meta.get("dense") or 0.0)
         lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
         pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede
@@ -286,6 +290,20 @@ def choose(q: Query, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
         if (p.covered - covered) - GENERIC_STEMS:
             chosen.append(p)
             covered |= p.covered
+    return _whole_paragraphs(chosen, picks, neighbours)
+
+
+def _whole_paragraphs(chosen: list[Pick], picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+    """When two sentences of one short paragraph answer, the paragraph is the answer."""
+    for p in list(chosen):
+        same = [c for c in chosen if c.passage_key == p.passage_key]
+        if len(same) < 2 or p.lead or p is not same[0]:
+            continue
+        paragraph = [d for d in neighbours(p.doc)
+                     if int(d.metadata["passage_start"]) == p.passage_key[1]]
+        if sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
+            ids = {c.doc.metadata["id"] for c in chosen}
+            chosen += [_as_pick(d, picks) for d in paragraph if d.metadata["id"] not in ids]
     return chosen
 
 

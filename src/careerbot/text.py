@@ -45,7 +45,7 @@ GENERIC = frozenset(
     physically comfortable hard easy possible likely expect think thought say says said able reach
     fit compare compared comparison contact become becoming becomes handle handles doing done take
     takes taken charge care every each field career careers occupation occupations profession line
-    role roles us u.s united states america american nationwide overall national country report
+    role roles us u.s united america american nationwide overall national country report
     page site affect affects avoid commit consider choose decide prefer try trying seem seems hope
     wish guess mind feel sound move moving go went come comes came put set let lets getting kid
     kids life family friend friends someone's today tomorrow soon now actually honestly literally
