@@ -46,6 +46,7 @@ _CONTINUES = re.compile(
     r"|(\w+\W+){0,3}(those|these)\b"
 )
 _POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
+_PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
 _NEGATED = re.compile(r"\b(?:not|except|other than)\s+(?:a|an|the|in|at|for)\s+(\w+)(?:\s+(\w+))?", re.I)
 _ADDS = re.compile(r"(In addition|Additionally|Also)\b")
 _FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
@@ -65,6 +66,8 @@ class Query:
     numbers: list[str] = field(default_factory=list)
     quantities: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
+    about_subject: bool = False
+    phrase: set[str] = field(default_factory=set)
     answer_type: str = "text"
     injection: bool = False
 
@@ -140,12 +143,15 @@ def analyse(
 ) -> Query:
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
     text, injection = focus(question)
+    text = _PER_HOUR.sub("hourly", text)
     raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
            if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
+    q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     for word in raw:
         term = stem(word)
         if term in subject:
+            q.about_subject = True
             continue
         q.terms.append(term)
         if is_number(term):
@@ -194,6 +200,10 @@ def answer_type(text: str, q_terms: Sequence[str]) -> str:
         return "pointer"
     if re.match(r"\s*(what's|what is|what are|who is|who are)\s+(?!the\b)", low) and len(low.split()) <= 8:
         return "definition"
+    if re.match(r"\s*what (does|do) .+ do\b", low):
+        return "definition"
+    if re.match(r"\s*who (do|does|will|would|did)\b", low):
+        return "person"
     if re.match(r"\s*where\b", low) and "come from" not in low:
         return "place"
     if "how often" in low:
@@ -257,8 +267,10 @@ def form_fit(q: Query, pick: Pick) -> float:
     if q.answer_type == "frequency":
         return 1.0 if _FREQUENCY.search(pick.text) else -1.0
     if q.answer_type == "definition":
-        opening = {stem(t) for t in tokens(pick.text)[:3]}
-        return 1.0 if opening & set(q.terms) - GENERIC_STEMS else 0.0
+        opening = {stem(t) for t in tokens(pick.text)[:4]}
+        return 1.0 if len(opening & q.phrase) >= min(2, len(q.phrase)) > 0 else 0.0
+    if q.answer_type == "person":
+        return 1.0 if OCCUPATIONS & set(tokens(pick.text)) else 0.0
     if q.answer_type == "reason":
         return 1.0 if _CAUSAL.search(pick.text) else 0.0
     return 0.0
@@ -407,7 +419,7 @@ def refusal_reason(
     q: Query, chosen: list[Pick], corpus_numbers: set[str], keywords: KeywordIndex
 ) -> str | None:
     """Why the chosen units do not answer the question, or None when they do."""
-    if not q.terms and not q.carried:
+    if not q.terms and not q.carried and not q.about_subject:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
     if q.unknown:
         return f"it never mentions {_quote_list(q.unknown)}"
@@ -473,7 +485,10 @@ def render(picks: Sequence[Pick]) -> str:
     """Sentences as they are; list items and rows joined after their lead."""
     out: list[str] = []
     lead, items = "", list[str]()
+    leads = {p.lead for p in picks}
     for p in picks:
+        if p.text in leads:
+            continue  # printed in front of its items
         if items and p.lead != lead:
             out.append(f"{lead} {'; '.join(items)}.")
             items = []

@@ -50,7 +50,7 @@ GENERIC = frozenset(
     wish guess mind feel sound move moving go went come comes came put set let lets getting kid
     kids life family friend friends someone's today tomorrow soon now actually honestly literally
     typical normal normally usually typically generally mostly mainly like really just specific
-    typical, key day days long date dates often""".replace(",", " ").split()
+    typical, key day days long date dates often per""".replace(",", " ").split()
 )
 
 # Concept classes: every listed word is replaced by the class name (which also matches).
@@ -78,8 +78,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "hour": ("hour", "hours", "schedule", "schedules", "overtime", "shift", "shifts", "night",
              "nights"),
     "experience": ("experience", "experienced", "background", "backgrounds"),
-    "duty": ("duty", "duties", "tasks", "task", "responsibilities", "responsibility", "responsible",
-             "do", "does"),
+    "duty": ("duty", "duties", "tasks", "task", "do", "does"),
     "advance": ("advance", "advances", "advancement", "promotion", "promoted", "promote"),
     "quality": ("quality", "qualities", "skills", "skill", "traits", "trait", "strengths"),
     "high": ("high", "higher", "highest", "top", "largest", "biggest", "best-paid",
