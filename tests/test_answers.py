@@ -132,3 +132,25 @@ def test_to_dict_round_trips_citations(bot: CareerBot) -> None:
     assert data["refused"] is False
     assert data["citations"][0]["section"] == "Pay"
     assert {"n", "source", "section", "quote", "start", "end", "score"} <= set(data["citations"][0])
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("What does a clinical manager do?", "oversee a specific department"),
+        ("What does a health information manager do?", "security of all patient records"),
+        ("Who do they work with?", "registered nurses"),
+        ("What are the duties?", "Recruit, train, and supervise staff members"),
+        ("What skills do I need?", "Problem-solving skills"),
+        ("Is the pay better in government or in hospitals?", "117,000"),
+    ],
+)
+def test_paraphrases_find_the_right_sentence(bot: CareerBot, question: str, fact: str) -> None:
+    answer = bot.ask(question)
+    assert fact in answer.text
+    assert fact in cited(answer)
+
+
+def test_per_hour_is_not_answered_with_annual_pay(bot: CareerBot) -> None:
+    answer = bot.ask("How much does a nursing home administrator make per hour?")
+    assert answer.refused and "83,550" not in answer.text
