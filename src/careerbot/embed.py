@@ -73,13 +73,11 @@ class LocalEmbeddings(Embeddings):
     def _query_model(self) -> Any:
         """The same weights through plain transformers: a cold ``careerbot ask`` then skips
         importing sentence-transformers (and scikit-learn), seconds on a small machine."""
-        import torch
         from tokenizers import Tokenizer
         from transformers import AutoModel
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        torch.set_grad_enabled(False)
         model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(self.max_tokens)
@@ -92,14 +90,14 @@ class LocalEmbeddings(Embeddings):
 
         model, tok = self._query_model
         enc = tok.encode(text)
-        ids = torch.tensor([enc.ids])
-        out = model(
-            input_ids=ids,
-            attention_mask=torch.tensor([enc.attention_mask]),
-            token_type_ids=torch.tensor([enc.type_ids]),
-        ).last_hidden_state[0]
-        vec = out.mean(dim=0)
-        return (vec / vec.norm()).numpy()
+        with torch.inference_mode():  # per thread: web servers call this from workers
+            out = model(
+                input_ids=torch.tensor([enc.ids]),
+                attention_mask=torch.tensor([enc.attention_mask]),
+                token_type_ids=torch.tensor([enc.type_ids]),
+            ).last_hidden_state[0]
+            vec = out.mean(dim=0)
+            return (vec / vec.norm()).numpy()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (LangChain interface)."""
