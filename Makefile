@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-test index run test test-fast lint bench eval clean
+.PHONY: install install-test index run test test-fast lint bench bench-web eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ test-fast: install-test
 
 bench: install
 	$(BIN)/python benchmarks/bench.py
+
+bench-web: install-test index
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) .careerbot evals/last-run

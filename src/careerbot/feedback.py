@@ -1,0 +1,129 @@
+"""Thumbs up/down on answers, stored in SQLite at ``<home>/feedback.db``.
+
+One short transaction per write, WAL mode so the export can read while the chat page
+writes, and a fresh connection per call so any thread may record a vote.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from careerbot.errors import ConfigError
+
+COLUMNS = (
+    "id", "timestamp", "app_version", "question", "history", "answer", "citations", "vote",
+    "comment",
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp TEXT NOT NULL,
+    app_version TEXT NOT NULL,
+    question TEXT NOT NULL,
+    history TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    comment TEXT NOT NULL DEFAULT ''
+)
+"""
+FORMATS = ("csv", "jsonl")
+
+
+def _version() -> str:
+    from careerbot import __version__
+
+    return __version__
+
+
+class FeedbackStore:
+    """The feedback table in one SQLite file (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path, timeout=10)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+            yield conn
+
+    def record(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]],
+        answer: str,
+        citations: Sequence[dict[str, Any]],
+        vote: int,
+        comment: str = "",
+    ) -> int:
+        """Store one vote (+1 or -1) on an answer, in one transaction; return the row id."""
+        if vote not in (1, -1):
+            raise ValueError("vote must be +1 or -1")
+        row = (
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            _version(),
+            question,
+            json.dumps([list(t) for t in history], ensure_ascii=False),
+            answer,
+            json.dumps(list(citations), ensure_ascii=False),
+            vote,
+            comment.strip(),
+        )
+        with self._connect() as conn, conn:
+            cur = conn.execute(
+                "INSERT INTO feedback (timestamp, app_version, question, history, answer, "
+                "citations, vote, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cur.lastrowid or 0)
+
+    def comment(self, row_id: int, comment: str) -> bool:
+        """Attach a comment to a stored vote, in one transaction; False if no such row."""
+        with self._connect() as conn, conn:
+            cur = conn.execute(
+                "UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip(), row_id)
+            )
+            return cur.rowcount == 1
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every row, oldest first, with ``history`` and ``citations`` decoded from JSON."""
+        if not self.path.exists():
+            return []
+        with self._connect() as conn:
+            conn.row_factory = sqlite3.Row
+            got = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id").fetchall()
+        out = []
+        for r in got:
+            row = dict(r)
+            row["history"] = json.loads(row["history"])
+            row["citations"] = json.loads(row["citations"])
+            out.append(row)
+        return out
+
+    def export(self, out: TextIO, fmt: str = "csv") -> int:
+        """Write every row to ``out`` as CSV (JSON in the list columns) or JSON Lines."""
+        if fmt not in FORMATS:
+            raise ConfigError(f"Unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}.")
+        rows = self.rows()
+        if fmt == "jsonl":
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return len(rows)
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            flat = dict(row)
+            flat["history"] = json.dumps(row["history"], ensure_ascii=False)
+            flat["citations"] = json.dumps(row["citations"], ensure_ascii=False)
+            writer.writerow(flat)
+        return len(rows)

@@ -1,0 +1,85 @@
+"""Feedback in SQLite: one transaction per write, WAL, and `careerbot feedback export`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from careerbot import __version__
+from careerbot.cli import app
+from careerbot.errors import ConfigError
+from careerbot.feedback import COLUMNS, FeedbackStore
+
+CITES = [{"n": 1, "section": "Pay", "quote": "The median annual wage ... was $101,340."}]
+
+
+def store_with_rows(path: Path) -> FeedbackStore:
+    store = FeedbackStore(path)
+    store.record("How much?", [], "It is $101,340. [1]", CITES, 1)
+    store.record("And in hospitals?", [("How much?", "It is $101,340. [1]")], "$119,450 [1]", CITES,
+                 -1, "  too short  ")
+    return store
+
+
+def test_rows_round_trip_with_every_column(tmp_path: Path) -> None:
+    store = store_with_rows(tmp_path / "home" / "feedback.db")
+    first, second = store.rows()
+    assert list(first) == list(COLUMNS)
+    assert (first["question"], first["vote"], first["comment"]) == ("How much?", 1, "")
+    assert first["citations"] == CITES and first["app_version"] == __version__
+    assert second["history"] == [["How much?", "It is $101,340. [1]"]]
+    assert (second["vote"], second["comment"]) == (-1, "too short")
+    assert second["timestamp"].endswith("+00:00")
+
+
+def test_wal_mode_and_comment_update(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.db"
+    store = store_with_rows(path)
+    assert store.comment(1, "great") and not store.comment(99, "nope")
+    assert store.rows()[0]["comment"] == "great"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_bad_vote_writes_nothing(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.db")
+    with pytest.raises(ValueError):
+        store.record("q", [], "a", [], 0)
+    assert store.rows() == []
+
+
+def test_export_formats(tmp_path: Path) -> None:
+    store = store_with_rows(tmp_path / "feedback.db")
+    out = io.StringIO()
+    assert store.export(out, "jsonl") == 2
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["vote"] for r in lines] == [1, -1]
+    out = io.StringIO()
+    store.export(out, "csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert rows[1]["question"] == "And in hospitals?"
+    assert json.loads(rows[1]["citations"]) == CITES
+    with pytest.raises(ConfigError, match="csv, jsonl"):
+        store.export(io.StringIO(), "xml")
+
+
+def test_cli_export(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    store_with_rows(home / "feedback.db")
+    runner = CliRunner()
+    got = runner.invoke(app, ["feedback", "export", "--home", str(home), "--format", "jsonl"])
+    assert got.exit_code == 0, got.output
+    assert [json.loads(x)["question"] for x in got.stdout.splitlines()] == [
+        "How much?", "And in hospitals?"]
+    got = runner.invoke(app, ["feedback", "export", "--home", str(home)])
+    assert got.stdout.splitlines()[0] == ",".join(COLUMNS)
+    got = runner.invoke(app, ["feedback", "export", "--home", str(home), "--format", "xml"])
+    assert got.exit_code == 1
+    empty = runner.invoke(app, ["feedback", "export", "--home", str(tmp_path / "none")])
+    assert empty.exit_code == 0 and empty.stdout.strip() == ",".join(COLUMNS)
