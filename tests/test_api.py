@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from conftest import REPO
+
 import careerbot
 from careerbot.config import Settings, settings_table
-
-from conftest import REPO
 
 
 def test_every_public_name_imports() -> None:

@@ -11,14 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from careerbot import CareerBot, CorpusError, IndexBusy
 from careerbot.config import Settings
 from careerbot.corpus import chunk_document, load_documents, sections
 from careerbot.embed import LocalEmbeddings
 from careerbot.index import IndexStore
-
-from conftest import CORPUS
 
 
 def store_for(home: Path, corpus: Path = CORPUS) -> IndexStore:

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CORPUS
 
 from careerbot import CareerBot
 from careerbot.config import Settings
-
-from conftest import CORPUS
 
 
 def _loopback(address: Any) -> bool:

@@ -62,7 +62,9 @@ class CareerBot:
         **overrides: Any,
     ) -> None:
         self.settings = settings.replace(**overrides) if settings else Settings.resolve(**overrides)
-        self.chat_model = chat_model or generative.build_chat_model(self.settings)
+        self.chat_model = (
+            chat_model if chat_model is not None else generative.build_chat_model(self.settings)
+        )
         self.embeddings = LocalEmbeddings(self.settings.model_dir)
         self.store = IndexStore(self.settings, self.embeddings)
         self._live_state: _Live | None = None
@@ -123,7 +125,7 @@ class CareerBot:
     ) -> tuple[_Live, extractive.Query, list[Document]]:
         live = self._live()
         q = extractive.analyse(question, turns, live.retriever.keywords, live.subject)
-        docs = live.retriever.search(q.retrieval_text) if q.terms or q.carried else []
+        docs = live.retriever.search(q.retrieval_text) if q.terms or q.carried or q.about_subject else []
         return live, q, docs
 
     def _extract(self, live: _Live, q: extractive.Query, docs: list[Document]) -> Answer:
@@ -225,7 +227,8 @@ def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Liv
         if c.section == "Overview":
             for alias in _ALIASES.findall(c.text):
                 subject |= set(terms(alias))
-    return _Live(index, retriever, numbers, " / ".join(titles), sections, subject)
+    title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
+    return _Live(index, retriever, numbers, title, sections, subject)
 
 
 def _pieces(result: Answer) -> Iterator[str | Answer]:

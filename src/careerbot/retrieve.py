@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -27,22 +28,32 @@ RRF_K = 60
 
 
 class KeywordIndex:
-    """BM25 (Okapi) over concept-mapped terms, with an inverted index for speed."""
+    """BM25 (Okapi) over concept-mapped terms.
+
+    Each term's postings are two numpy arrays (chunk positions, precomputed BM25 weights),
+    so a search is a ``bincount`` over a few arrays however large the corpus grows.
+    """
 
     def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
-        self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.lengths: list[int] = []
+        raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths: list[int] = []
         vocab: set[str] = set()
         for i, text in enumerate(texts):
             toks = tokens(text)
             vocab.update(toks)
             counts = Counter(stem(t) for t in toks if t not in STOPWORDS)
-            self.lengths.append(sum(counts.values()))
+            lengths.append(sum(counts.values()))
             for term, tf in counts.items():
-                self.postings[term].append((i, tf))
-        self.n = len(self.lengths)
-        self.avg_len = (sum(self.lengths) / self.n) if self.n else 1.0
+                raw[term].append((i, tf))
+        self.n = len(lengths)
+        avg = (sum(lengths) / self.n) if self.n else 1.0
+        length = np.asarray(lengths, dtype=np.float32)
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, plist in raw.items():
+            ids = np.fromiter((i for i, _ in plist), dtype=np.int32, count=len(plist))
+            freq = np.fromiter((f for _, f in plist), dtype=np.float32, count=len(plist))
+            norm = k1 * (1 - b + b * length[ids] / avg)
+            self.postings[term] = (ids, self.idf_of(len(plist)) * freq * (k1 + 1) / (freq + norm))
         self.vocabulary = frozenset(
             vocab | STOPWORDS | GENERIC | {w for ws in CONCEPTS.values() for w in ws}
         )
@@ -51,14 +62,22 @@ class KeywordIndex:
             if len(word) >= 3 and word.replace("'", "").isalpha():
                 self._by_initial[word[0]].append(word)
 
-    def idf(self, term: str) -> float:
-        """Inverse document frequency (BM25's, floored at a small positive value)."""
-        df = len(self.postings.get(term, ()))
+    def idf_of(self, df: int) -> float:
+        """BM25's inverse document frequency for a term in ``df`` chunks (floored above 0)."""
         return max(math.log((self.n - df + 0.5) / (df + 0.5) + 1.0), 1e-3)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term."""
+        return self.idf_of(self.df(term))
+
+    def df(self, term: str) -> int:
+        """How many chunks contain the term."""
+        found = self.postings.get(term)
+        return 0 if found is None else len(found[0])
 
     def rare(self, term: str) -> bool:
         """True for a term found in at most two chunks: a specific, answer-defining word."""
-        return len(self.postings.get(term, ())) <= 2
+        return self.df(term) <= 2
 
     def knows(self, term: str) -> bool:
         """True when a (stemmed) term occurs in some passage."""
@@ -73,14 +92,16 @@ class KeywordIndex:
         return match[0] if match else word
 
     def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """(passage position, BM25 score) of the ``k`` best passages."""
-        scores: dict[int, float] = defaultdict(float)
-        for term in set(query_terms):
-            idf = self.idf(term)
-            for i, tf in self.postings.get(term, ()):
-                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_len)
-                scores[i] += idf * tf * (self.k1 + 1) / (tf + norm)
-        return sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        """(chunk position, BM25 score) of the ``k`` best chunks."""
+        found = [self.postings[t] for t in set(query_terms) if t in self.postings]
+        if not found or k <= 0:
+            return []
+        ids = np.concatenate([f[0] for f in found])
+        weights = np.concatenate([f[1] for f in found])
+        scores = np.bincount(ids, weights=weights, minlength=self.n)
+        hit = np.flatnonzero(scores)
+        top = hit[np.argsort(-scores[hit], kind="stable")[:k]]
+        return [(int(i), float(scores[i])) for i in top]
 
 
 def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:

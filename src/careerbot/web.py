@@ -314,7 +314,7 @@ class ChatPage:
         download = None
         if turns:
             path = self.downloads / f"careerbot-conversation-{uuid.uuid4().hex[:8]}.md"
-            path.write_text(conversation_markdown(self.title, turns), encoding="utf-8")
+            path.write_text(conversation_markdown(self.title, turns), encoding="utf-8", errors="replace")
             download = str(path)
         return (*buttons, gr.DownloadButton(value=download, visible=bool(turns)))
 
