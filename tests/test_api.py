@@ -41,7 +41,8 @@ def test_readme_cli_commands_exist() -> None:
     from careerbot.cli import app
 
     readme = (REPO / "README.md").read_text()
-    commands = set(re.findall(r"^\s*careerbot (\w+)", readme, re.M))
+    code = "\n".join(re.findall(r"^```[a-z]*\n(.*?)^```", readme, re.M | re.S))
+    commands = set(re.findall(r"^\s*(?:\$ )?careerbot (\w+)", code, re.M))
     assert commands, "README shows no careerbot commands"
     for command in commands:
         result = CliRunner().invoke(app, [command, "--help"])
