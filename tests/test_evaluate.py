@@ -330,6 +330,12 @@ def test_check_bars_minimum_maximum_and_missing():
         "mrr has no value, so the bar 0.1 is not met"]
 
 
+def test_answer_length_bar_is_a_maximum():
+    assert check_bars(parse_fail_under(["answer_words_median=60"]), {"answer_words_median": 25}) == []
+    assert check_bars(parse_fail_under(["answer_words_median=60"]), {"answer_words_median": 75}) == [
+        "answer_words_median is 75, over the maximum 60"]
+
+
 def test_compare_with_baseline(tmp_path):
     rows = {r[0]: r[1:] for r in compare({"fact_recall": 0.8, "n": 10, "mrr": None},
                                           {"fact_recall": 0.75, "n": 12, "mrr": 0.5})}

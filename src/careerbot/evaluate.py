@@ -36,7 +36,8 @@ NUMERIC_METRICS = tuple(k for k in METRIC_KEYS if k != "refusal_table")
 """Metrics that can carry a ``--fail-under`` bar and a baseline difference."""
 
 LOWER_IS_BETTER = frozenset(
-    {"forbidden_violations", "answerable_refused", "latency_ms_p50", "latency_ms_p95"}
+    {"forbidden_violations", "answerable_refused", "answer_words_median", "latency_ms_p50",
+     "latency_ms_p95"}
 )
 """Metrics whose ``--fail-under`` value is a maximum rather than a minimum."""
 
