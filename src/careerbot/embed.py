@@ -70,33 +70,33 @@ class LocalEmbeddings(Embeddings):
         )
 
     @cached_property
-    def _query_model(self) -> Any:
-        """The same weights through plain transformers: a cold ``careerbot ask`` then skips
-        importing sentence-transformers (and scikit-learn), seconds on a small machine."""
+    def _query_model(self) -> tuple[Any, Any] | None:
+        """A light encoder for single questions: a cold ``careerbot ask`` then imports
+        neither sentence-transformers nor transformers (seconds on a small machine).
+        None for a model that is not plain BERT: questions then go through :meth:`encode`."""
         from tokenizers import Tokenizer
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
+        from careerbot.encoder import BertEncoder
+
+        try:
+            encoder = BertEncoder(self.model_dir)
+        except ValueError:
+            return None
         tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tok.enable_truncation(self.max_tokens)
         tok.no_padding()
-        return model, tok
+        return encoder, tok
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one question: mean pooling and L2 norm, exactly as sentence-transformers does."""
         import torch
 
-        model, tok = self._query_model
+        if self._query_model is None:
+            return self.encode([text])[0]
+        encoder, tok = self._query_model
         enc = tok.encode(text)
         with torch.inference_mode():  # per thread: web servers call this from workers
-            out = model(
-                input_ids=torch.tensor([enc.ids]),
-                attention_mask=torch.tensor([enc.attention_mask]),
-                token_type_ids=torch.tensor([enc.type_ids]),
-            ).last_hidden_state[0]
-            vec = out.mean(dim=0)
+            vec = encoder(enc.ids, enc.type_ids).mean(dim=0)
             return (vec / vec.norm()).numpy()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
