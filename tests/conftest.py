@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +74,13 @@ def free_port() -> int:
 def port() -> Iterator[int]:
     """A free loopback port for a server under test."""
     yield free_port()
+
+
+def stop(proc: subprocess.Popen[str], timeout: float = 15) -> None:
+    """Terminate a server under test, killing it if it does not exit in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

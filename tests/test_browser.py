@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -10,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port
-from test_web import XSS, launch_chat, stop
+from test_web import XSS, running_chat
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
@@ -25,13 +23,8 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
 def server(
     built_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
-    home = tmp_path_factory.mktemp("browser") / "home"
-    shutil.copytree(built_home, home)
-    proc = launch_chat(home, port := free_port())
-    try:
-        yield f"http://127.0.0.1:{port}/", home
-    finally:
-        stop(proc)
+    with running_chat(built_home, tmp_path_factory.mktemp("browser")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, free_port
+from conftest import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,15 +76,10 @@ def test_kill_9_during_ingest_leaves_the_previous_index(fresh_home: Path) -> Non
 
 @pytest.fixture(scope="module")
 def chat(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    from test_web import launch_chat, stop
+    from test_web import running_chat
 
-    home = tmp_path_factory.mktemp("faults-chat") / "home"
-    shutil.copytree(built_home, home)
-    proc = launch_chat(home, port := free_port())
-    try:
-        yield f"http://127.0.0.1:{port}/", home
-    finally:
-        stop(proc)
+    with running_chat(built_home, tmp_path_factory.mktemp("faults-chat")) as served:
+        yield served
 
 
 def last_reply(client: Any, question: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import stop
 from langchain_core.callbacks import BaseCallbackHandler
 
 from careerbot import Answer, CareerBot, Settings
@@ -77,12 +78,7 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_until_up(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=10)
 
 
 class Prompts(BaseCallbackHandler):

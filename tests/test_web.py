@@ -9,13 +9,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import CORPUS, free_port
+from conftest import CORPUS, free_port, stop
 from typer.testing import CliRunner
 
 from careerbot import CareerBot, Settings
@@ -266,24 +267,22 @@ def launch_chat(home: Path, port: int, *args: str) -> subprocess.Popen[str]:
     raise TimeoutError("careerbot chat did not start within 120 s")
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
+@contextmanager
+def running_chat(built_home: Path, folder: Path) -> Iterator[tuple[str, Path]]:
+    """`careerbot chat` over a private copy of the built index: (URL, home)."""
+    home = folder / "home"
+    shutil.copytree(built_home, home)
+    proc = launch_chat(home, port := free_port())
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield f"http://127.0.0.1:{port}/", home
+    finally:
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
 def server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("chat") / "home"
-    shutil.copytree(built_home, home)
-    proc = launch_chat(home, port := free_port())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop(proc)
+    with running_chat(built_home, tmp_path_factory.mktemp("chat")) as (url, _):
+        yield url
 
 
 def ask(client: Any, question: str) -> tuple[list[str], str]:
