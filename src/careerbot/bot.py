@@ -20,6 +20,7 @@ from careerbot.corpus import Chunk
 from careerbot.embed import LocalEmbeddings
 from careerbot.errors import BackendUnavailable, BadQuestion
 from careerbot.index import IndexedChunks, IndexStore, IngestReport
+from careerbot.question import Query, analyse
 from careerbot.result import Answer
 from careerbot.retrieve import HybridRetriever
 from careerbot.text import is_number, terms, tokens
@@ -122,13 +123,13 @@ class CareerBot:
 
     def _retrieve(
         self, question: str, turns: History
-    ) -> tuple[_Live, extractive.Query, list[Document]]:
+    ) -> tuple[_Live, Query, list[Document]]:
         live = self._live()
-        q = extractive.analyse(question, turns, live.retriever.keywords, live.subject)
+        q = analyse(question, turns, live.retriever.keywords, live.subject)
         docs = live.retriever.search(q.retrieval_text) if q.terms or q.carried or q.about_subject else []
         return live, q, docs
 
-    def _extract(self, live: _Live, q: extractive.Query, docs: list[Document]) -> Answer:
+    def _extract(self, live: _Live, q: Query, docs: list[Document]) -> Answer:
         return extractive.answer(
             q, docs, live.retriever.neighbours, live.retriever.keywords, live.numbers, live.title,
             live.sections,
