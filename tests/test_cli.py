@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from typer.testing import CliRunner
 
 from careerbot.cli import app
@@ -83,3 +84,16 @@ def test_cold_process_answers(env_home: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "$101,340" in run.stdout
+
+
+@pytest.mark.slow
+def test_eval_smoke_json_end_to_end(env_home: Path) -> None:
+    result = runner.invoke(app, ["eval", str(REPO / "evals" / "smoke.jsonl"), "--json",
+                                 "--fail-under", "fact_recall=0.9"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n"] == 12 and data["forbidden_violations"] == 0
+    assert data["fact_recall"] >= 0.9 and data["refusal_accuracy"] == 1.0
+    by_id = {r["id"]: r for r in data["per_question"]}
+    assert all(r["error"] is None for r in by_id.values())
+    assert any(r["refused"] for r in by_id.values())
