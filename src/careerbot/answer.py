@@ -366,7 +366,7 @@ def render(picks: Sequence[Pick]) -> str:
 
 def refusal(reason: str, title: str, sections: Sequence[str]) -> Answer:
     """A plain "not in the profile" answer that points at what the profile does cover."""
-    topics = ", ".join(s for s in sections if s.lower() not in {"overview", "faq"})
+    topics = "; ".join(s for s in sections if s.lower() not in {"overview", "faq"})
     text = (
         f"I can't answer that from the {title} profile: {reason}. "
         f"It covers: {topics}."
