@@ -90,8 +90,8 @@ class CareerBot:
         if state is not None and state.index.version == version:
             return state
         with self._lock:
-            if self.store.problem() is not None:
-                problem = self.store.problem()
+            problem = self.store.problem()
+            if problem is not None:
                 print(f"careerbot: building the index ({problem}) ...", file=sys.stderr)
                 self.store.ingest(progress=sys.stderr.isatty())
             index = self.store.open()
