@@ -25,7 +25,7 @@ from careerbot.text import (
     is_number,
     is_year,
     stem,
-    terms,
+    term_set,
     tokens,
 )
 
@@ -91,8 +91,8 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     picks = []
     for doc in docs:
         meta = doc.metadata
-        own, lead = set(terms(doc.page_content)), set(terms(str(meta.get("lead", ""))))
-        section, passage = set(terms(str(meta["section"]))), set(terms(str(meta["passage"])))
+        own, lead = term_set(doc.page_content), term_set(str(meta.get("lead", "")))
+        section, passage = term_set(str(meta["section"])), term_set(str(meta["passage"]))
         score, covered = 0.0, set()
         for t, w in weights.items():
             factor = (1.0 if t in own else 0.7 if t in lead else 0.5 if t in section
@@ -115,7 +115,7 @@ def form_fit(q: Query, pick: Pick) -> float:
         return 1.0
     if q.answer_type == "money":
         money = _MONEY_UNIT.search(pick.text) or (
-            pick.kind == "row" and "pay" in terms(pick.lead) and _NUM.search(pick.text)
+            pick.kind == "row" and "pay" in term_set(pick.lead) and _NUM.search(pick.text)
         )
         return 1.0 if money else -1.0
     if q.answer_type == "number" and "grow" in q.intents and "opening" not in q.terms:
@@ -246,8 +246,8 @@ def _continuation(best: Pick, picks: list[Pick], neighbours: Neighbours) -> list
 
 def _asks_for_list(q: Query, best: Pick) -> bool:
     """The question matches the list's lead rather than one of its items."""
-    lead_terms = set(terms(best.lead))
-    own_terms = set(terms(best.text))
+    lead_terms = term_set(best.lead)
+    own_terms = term_set(best.text)
     asked = set(q.terms + q.carried) - GENERIC_STEMS
     return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
 

@@ -158,6 +158,13 @@ def stem(word: str) -> str:
     return _CONCEPT_OF.get(stemmed, stemmed)
 
 
+@lru_cache(maxsize=8192)
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of a text, cached: the answerer scores the same passages and
+    leads for many candidate sentences, and again for every question."""
+    return frozenset(terms(text))
+
+
 def terms(text: str) -> list[str]:
     """Content terms of a text: stemmed, concept-mapped, stop words removed."""
     return [stem(t) for t in tokens(text) if t not in STOPWORDS]
