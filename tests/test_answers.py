@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from careerbot import Answer, CareerBot
+from careerbot import Answer, CareerBot, Settings
+from careerbot.bot import subject_terms
+from careerbot.corpus import chunk_document, load_documents
 
 
 def cited(answer: Answer) -> str:
@@ -154,3 +158,25 @@ def test_paraphrases_find_the_right_sentence(bot: CareerBot, question: str, fact
 def test_per_hour_is_not_answered_with_annual_pay(bot: CareerBot) -> None:
     answer = bot.ask("How much does a nursing home administrator make per hour?")
     assert answer.refused and "83,550" not in answer.text
+
+
+def test_several_documents_are_told_apart_by_their_names(tmp_path: Path) -> None:
+    """Title words name the subject of a one-document corpus (set aside when answering),
+    but with several documents they are what picks the document, so they count."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for word, code, pay in (("Dovakelu", "481,237", "$88,100"), ("Misabelo", "900,178", "$61,450")):
+        (corpus / f"{word.lower()}.md").write_text(
+            f"# {word} specialists\n\n{word} specialists hold registry code {code}.\n\n"
+            f"Pay\n\nThe median annual wage for {word.lower()} specialists was {pay} in May 2024.\n"
+        )
+    docs = load_documents(corpus)
+    assert subject_terms([c for d in docs for c in chunk_document(d, len)]) == {"specialist"}
+    bot = CareerBot(Settings(corpus=corpus, home=tmp_path / "home"))
+    bot.ingest(progress=False)
+    for word, code, pay in (("misabelo", "900,178", "$61,450"), ("dovakelu", "481,237", "$88,100")):
+        answer = bot.ask(f"What registry code do {word} specialists hold?")
+        assert code in answer.text and answer.citations[0].source == f"{word}.md", answer.text
+        answer = bot.ask(f"How much do {word} specialists earn?")
+        check(answer, pay, "Pay")
+        assert answer.citations[0].source == f"{word}.md"

@@ -1,14 +1,17 @@
-"""Index behaviour that matters at scale: unchanged files are not re-chunked."""
+"""Index behaviour that matters at scale: no re-chunking, paged reads, the 1,000-chunk run."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import careerbot.index as index_module
-from careerbot import Settings
+from careerbot import CareerBot, Settings
 from careerbot.embed import LocalEmbeddings
 from careerbot.index import IndexStore
 
@@ -34,3 +37,41 @@ def test_unchanged_files_are_not_rechunked(fresh_home: Path, corpus_copy: Path,
     (corpus_copy / "extra.md").unlink()
     report = store.ingest(progress=False)
     assert (report.removed, report.embedded, seen) == (1, 0, ["extra.md"])
+
+
+def test_index_is_read_in_pages(fresh_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks read page by page line up with their ids (one ``get`` fails at 100k)."""
+    settings = Settings(home=fresh_home)
+    whole = IndexStore(settings, LocalEmbeddings(settings.model_dir)).open()
+    monkeypatch.setattr(index_module, "PAGE", 7)
+    calls: list[int] = []
+    real = index_module.pages
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        for page in real(*args, **kwargs):
+            calls.append(len(page["ids"]))
+            yield page
+
+    monkeypatch.setattr(index_module, "pages", counting)
+    paged = IndexStore(settings, LocalEmbeddings(settings.model_dir)).open()
+    assert len(calls) == -(-len(whole.ids) // 7) and max(calls) == 7
+    assert paged.ids == whole.ids and paged.chunks == whole.chunks
+    answer = CareerBot(settings).ask("What is the median pay for medical and health services managers?")
+    assert "$101,340" in answer.text and answer.citations[0].section == "Pay"
+
+
+@pytest.mark.slow
+def test_scale_benchmark_at_1000_chunks(tmp_path: Path) -> None:
+    """The CI size of ``benchmarks/bench_scale.py``: every marker question answered right.
+
+    Its speed and memory targets are read from the printed table, not asserted here.
+    """
+    out = tmp_path / "scale.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scale.py"
+    cmd = [sys.executable, str(script), "--chunks", "1000", "--queries", "60", "--json", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = json.loads(out.read_text())
+    assert row["chunks"] >= 1000 and row["embedded"] == row["chunks"]
+    assert row["accuracy"] >= 0.95 and row["queries"] == 60
+    assert "| chunks |" in done.stdout

@@ -23,7 +23,7 @@ from careerbot.index import IndexedChunks, IndexStore, IngestReport
 from careerbot.question import Query, analyse
 from careerbot.result import Answer
 from careerbot.retrieve import HybridRetriever
-from careerbot.text import is_number, terms, tokens
+from careerbot.text import terms
 
 History = Sequence[tuple[str, str]]
 _ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
@@ -220,16 +220,27 @@ class CareerBot:
 
 def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Live:
     retriever = HybridRetriever.build(index, embeddings, top_k)
-    numbers = {t for c in index.chunks for t in tokens(c.text) if is_number(t)}
+    numbers = set(retriever.keywords.numbers)
     titles = list(dict.fromkeys(c.title for c in index.chunks))
     sections = list(dict.fromkeys(c.section for c in index.chunks))
-    subject = {t for title in titles for t in terms(title)}
-    for c in index.chunks:
+    title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
+    return _Live(index, retriever, numbers, title, sections, subject_terms(index.chunks))
+
+
+def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
+    """Terms naming what every document is about: its title words and aliases.
+
+    A question using them is about the subject, and they say nothing about which passage
+    answers, so the answerer sets them aside. With several documents only the terms all
+    of them share count: "dovakelu" in "Dovakelu specialists" is what picks that document.
+    """
+    names: dict[str, set[str]] = {}
+    for c in chunks:
+        words = names.setdefault(c.source, set(terms(c.title)))
         if c.section == "Overview":
             for alias in _ALIASES.findall(c.text):
-                subject |= set(terms(alias))
-    title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
-    return _Live(index, retriever, numbers, title, sections, subject)
+                words |= set(terms(alias))
+    return set.intersection(*names.values()) if names else set()
 
 
 def _pieces(result: Answer) -> Iterator[str | Answer]:

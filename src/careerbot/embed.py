@@ -39,10 +39,18 @@ class LocalEmbeddings(Embeddings):
 
     @cached_property
     def model(self) -> SentenceTransformer:
-        """The model, loaded on first use (torch import and weights take about a second)."""
+        """The model, loaded on first use (torch import and weights take about a second).
+
+        Loading it turns off torch's oneDNN path for this process: oneDNN caches kernels
+        per input shape, and an ingest's batches come in hundreds of shapes, so its
+        memory grew by up to 60 MiB per 1,000 chunks embedded. Without it, memory stays
+        flat at the same speed (measured on 2 cores; ``benchmarks/bench_scale.py``).
+        """
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
+        torch.backends.mkldnn.enabled = False  # type: ignore[assignment]  # a property setter
         hf_logging.disable_progress_bar()
         return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
 

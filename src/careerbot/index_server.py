@@ -40,7 +40,8 @@ from careerbot.index import (
     chroma_settings,
     damaged,
     digest,
-    to_chunks,
+    pages,
+    read_chunks,
 )
 
 PREFIX = "careerbot"
@@ -48,7 +49,6 @@ META = f"{PREFIX}-meta"
 LEASE_ID = "writer-lease"
 LEASE_SECONDS = 60.0
 SETTLE_SECONDS = 0.5
-PAGE = 5000
 
 
 def parse_url(url: str) -> tuple[str, int, bool]:
@@ -188,17 +188,10 @@ class ServerBackend:
         from careerbot.index import probe
 
         collection = self._require(version)
-        ids: list[str] = []
-        docs: list[str] = []
-        metas: list[Any] = []
-        for page in self._pages(collection, ["documents", "metadatas"]):
-            ids += page["ids"]
-            docs += page["documents"]
-            metas += page["metadatas"]
         try:
+            ids, chunks = read_chunks(self._pages(collection, ["documents", "metadatas"]))
             with self.guard():
                 probe(collection, len(ids))
-            chunks = to_chunks(docs, metas)
         except CareerBotError:
             raise
         except Exception as e:
@@ -223,14 +216,7 @@ class ServerBackend:
         return collection
 
     def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
-        offset = 0
-        while True:
-            with self.guard():
-                page = collection.get(limit=PAGE, offset=offset, include=include)
-            if not page["ids"]:
-                return
-            yield page
-            offset += len(page["ids"])
+        return pages(collection, include, self.guard)
 
     # -- writing -----------------------------------------------------------------------
 

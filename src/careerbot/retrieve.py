@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 from careerbot.corpus import Chunk
 from careerbot.embed import LocalEmbeddings
 from careerbot.index import IndexedChunks
-from careerbot.text import CONCEPTS, GENERIC, STOPWORDS, stem, terms, tokens
+from careerbot.text import CONCEPTS, GENERIC, STOPWORDS, is_number, stem, terms, tokens
 
 RRF_K = 60
 
@@ -57,6 +57,9 @@ class KeywordIndex:
         self.vocabulary = frozenset(
             vocab | STOPWORDS | GENERIC | {w for ws in CONCEPTS.values() for w in ws}
         )
+        # Every figure in the corpus, normalised ("101340"): a figure in a question that is
+        # not here is a false premise.
+        self.numbers = frozenset(t for t in vocab if is_number(t))
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.vocabulary:
             if len(word) >= 3 and word.replace("'", "").isalpha():
