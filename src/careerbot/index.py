@@ -167,8 +167,9 @@ def pages(
     """A collection's records, ``PAGE`` at a time.
 
     One unbounded ``get`` fails on a large collection (at 100,000 records: SQLite's
-    variable limit) and holds every record twice in memory; pages keep both bounded. ``guard`` wraps each
-    call (the server backend turns connection errors into domain errors there).
+    variable limit) and holds every record twice in memory; pages keep both bounded.
+    ``guard`` wraps each call (the server backend turns connection errors into domain
+    errors there).
     """
     offset = 0
     while True:
