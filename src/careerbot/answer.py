@@ -277,15 +277,13 @@ def _words(picks: Sequence[Pick]) -> int:
     return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
-def refusal_reason(
-    q: Query, chosen: list[Pick], corpus_numbers: set[str], keywords: KeywordIndex
-) -> str | None:
+def refusal_reason(q: Query, chosen: list[Pick], keywords: KeywordIndex) -> str | None:
     """Why the chosen units do not answer the question, or None when they do."""
     if not q.terms and not q.carried and not q.about_subject:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
     if q.unknown:
         return f"it never mentions {_quote_list(q.unknown)}"
-    years = [n for n in q.numbers if is_year(n) and n not in corpus_numbers]
+    years = [n for n in q.numbers if is_year(n) and n not in keywords.numbers]
     if years:
         return f"it has no figures for {_quote_list(years)}"
     if not chosen:
@@ -379,17 +377,16 @@ def answer(
     docs: Sequence[Document],
     neighbours: Neighbours,
     keywords: KeywordIndex,
-    corpus_numbers: set[str],
     title: str,
     sections: Sequence[str],
 ) -> Answer:
     """Answer an analysed question from retrieved chunks, or refuse with the reason."""
     picks = score_units(q, docs, keywords)
     chosen = choose(q, picks, neighbours)
-    reason = refusal_reason(q, chosen, corpus_numbers, keywords)
+    reason = refusal_reason(q, chosen, keywords)
     if reason:
         return refusal(reason, title, sections)
-    premise = any(n not in corpus_numbers and not is_year(n) for n in q.numbers)
+    premise = any(n not in keywords.numbers and not is_year(n) for n in q.numbers)
     result = compose(chosen, premise)
     if q.injection:
         result.notes.append("ignored instructions inside the question")

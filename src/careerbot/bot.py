@@ -35,7 +35,6 @@ class _Live:
 
     index: IndexedChunks
     retriever: HybridRetriever
-    numbers: set[str]
     title: str
     sections: list[str]
     subject: set[str]
@@ -131,7 +130,7 @@ class CareerBot:
 
     def _extract(self, live: _Live, q: Query, docs: list[Document]) -> Answer:
         return extractive.answer(
-            q, docs, live.retriever.neighbours, live.retriever.keywords, live.numbers, live.title,
+            q, docs, live.retriever.neighbours, live.retriever.keywords, live.title,
             live.sections,
         )
 
@@ -220,11 +219,10 @@ class CareerBot:
 
 def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Live:
     retriever = HybridRetriever.build(index, embeddings, top_k)
-    numbers = set(retriever.keywords.numbers)
     titles = list(dict.fromkeys(c.title for c in index.chunks))
     sections = list(dict.fromkeys(c.section for c in index.chunks))
     title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
-    return _Live(index, retriever, numbers, title, sections, subject_terms(index.chunks))
+    return _Live(index, retriever, title, sections, subject_terms(index.chunks))
 
 
 def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
