@@ -8,13 +8,12 @@ page can cite it; a corpus that words things differently simply yields fewer fac
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from careerbot.corpus import Chunk, blocks
+from careerbot.corpus import Chunk
 
 _NUMBER = r"\$?\d[\d,]*(?:\.\d+)?"
-_SENTENCE = re.compile(r"\S.*?(?:[.!?:](?=\s+[\"“(]?[A-Z0-9$])|$)", re.S)
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,6 @@ class OccupationFacts:
     def empty(self) -> bool:
         """True when nothing could be extracted."""
         return not self.facts and not self.pay_by_industry
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    text: str
-    lead: str
-    kind: str
-    section: str
-    source: str
-    start: int
-    end: int
 
 
 def _median_pay(m: re.Match[str]) -> str:
@@ -148,66 +136,6 @@ _PAY_LEAD = re.compile(r"median (?:annual|hourly) wages\b.*\bwere as follows:?\s
 _PAY_ROW = re.compile(r"^(?P<industry>.*?\S)\s+\$?(?P<wage>\d{1,3}(?:,\d{3})+|\d+)\s*$")
 
 
-def document_text(chunks: Iterable[Chunk]) -> str:
-    """Rebuild one file's text from its chunks, at the original offsets (gaps become newlines).
-
-    Headings are not in any chunk, so they come back as blank lines; every sentence keeps
-    its offsets in the source file.
-    """
-    pieces = []
-    for c in chunks:
-        pieces.append((c.start, c.text))
-        passage = getattr(c, "passage", "")
-        if passage:
-            pieces.append((int(getattr(c, "passage_start", 0)), passage))
-    size = max((s + len(t) for s, t in pieces), default=0)
-    buf = ["\n"] * size
-    for s, t in pieces:
-        buf[s : s + len(t)] = list(t)
-    return "".join(buf)
-
-
-def sentences(chunks: Sequence[Chunk]) -> list[_Sentence]:
-    """Every sentence and table row of one file's chunks, in file order, with file offsets.
-
-    A block of several lines is a table or list: one row per line, each with the
-    sentence that introduced it (its lead, ending with ':').
-    """
-    if not chunks:
-        return []
-    text = document_text(chunks)
-    spans = sorted((c.start, c.end, c.section) for c in chunks)
-
-    def section_at(pos: int) -> str:
-        best = spans[0][2]
-        for s, _e, name in spans:
-            if s > pos:
-                break
-            best = name
-        return best
-
-    source = chunks[0].source
-    out: list[_Sentence] = []
-    lead = ""
-    for block in blocks(text):
-        lines = block.lines
-        if len(lines) > 1:
-            pos = block.start
-            for line in lines:
-                s = text.index(line, pos)
-                pos = s + len(line)
-                out.append(_Sentence(line, lead, "row", section_at(s), source, s, pos))
-            lead = ""
-            continue
-        last = ""
-        for m in _SENTENCE.finditer(block.text):
-            s, e = block.start + m.start(), block.start + m.end()
-            last = m.group(0)
-            out.append(_Sentence(last, "", "sentence", section_at(s), source, s, e))
-        lead = last if last.endswith(":") else ""
-    return out
-
-
 def extract(chunks: Sequence[Chunk]) -> list[OccupationFacts]:
     """Quick facts and the pay-by-industry table of each document, in source order."""
     by_source: dict[str, list[Chunk]] = {}
@@ -217,7 +145,7 @@ def extract(chunks: Sequence[Chunk]) -> list[OccupationFacts]:
 
 
 def _extract_one(source: str, chunks: list[Chunk]) -> OccupationFacts:
-    units = sentences(chunks)
+    units = sorted(chunks, key=lambda c: c.start)  # chunks are the sentences and rows
     result = OccupationFacts(source=source, title=chunks[0].title)
     for key, label, pattern, fmt in _RULES:
         # A sentence in the section named after the fact ("Licenses, ...") beats an aside.
