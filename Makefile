@@ -40,6 +40,7 @@ run: index
 test: install-test index
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src/careerbot
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	$(BIN)/careerbot eval evals/questions.jsonl --out evals/last-run --baseline evals/baseline/summary.json \
 		--fail-under fact_recall=0.95 --fail-under citation_support=0.95 \

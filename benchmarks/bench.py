@@ -22,8 +22,8 @@ from rich.table import Table
 
 from careerbot import CareerBot
 from careerbot.config import Settings
-from careerbot.embed import LocalEmbeddings
-from careerbot.index import IndexStore
+from careerbot.index.store import IndexStore
+from careerbot.models.embeddings import LocalEmbeddings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from careerbot import Answer, CareerBot, Settings
-from careerbot import llm as generative
-from careerbot.evaluate import load_questions
+from careerbot.core import generative
+from careerbot.evaluation.questions import load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -49,7 +49,8 @@ def marker(i: int) -> str:
 def profile_sentences() -> list[tuple[str, str]]:
     """(section, sentence) pairs of the real profile that carry no list or table."""
     from careerbot.config import Settings
-    from careerbot.corpus import load_documents, sections, split_units
+    from careerbot.core.chunking import sections, split_units
+    from careerbot.corpus import load_documents
 
     docs = load_documents(Settings.resolve(corpus=ROOT / "corpus").corpus_dir)
     out = []
@@ -65,8 +66,8 @@ def profile_sentences() -> list[tuple[str, str]]:
 def write_corpus(folder: Path, chunks: int, seed: int = 7) -> list[tuple[str, str]]:
     """Write documents until they hold ``chunks`` chunks; return (question, code) pairs."""
     from careerbot.config import Settings
-    from careerbot.corpus import Document, chunk_document
-    from careerbot.embed import LocalEmbeddings
+    from careerbot.core.chunking import CorpusFile, chunk_document
+    from careerbot.models.embeddings import LocalEmbeddings
 
     rng = random.Random(seed)
     pool = profile_sentences()
@@ -95,7 +96,7 @@ def write_corpus(folder: Path, chunks: int, seed: int = 7) -> list[tuple[str, st
                 parts.append(" ".join(fresh(s) for s in sentences))
         text = "\n".join(parts) + "\n"
         name = f"{doc_no:06d}-{word.lower()}.md"
-        total += len(chunk_document(Document(name, title, text), count_tokens))
+        total += len(chunk_document(CorpusFile(name, title, text), count_tokens))
         (folder / name).write_text(text)
         queries.append((f"What registry code do {word.lower()} specialists hold?", code))
         doc_no += 1
@@ -112,9 +113,10 @@ def run_one(size: int, queries_n: int, chroma_url: str | None, work: Path) -> di
     """Measure one size in this process."""
     from careerbot import CareerBot
     from careerbot.config import Settings
-    from careerbot.corpus import chunk_document, load_documents
-    from careerbot.embed import LocalEmbeddings
-    from careerbot.index import IndexStore
+    from careerbot.core.chunking import chunk_document
+    from careerbot.corpus import load_documents
+    from careerbot.index.store import IndexStore
+    from careerbot.models.embeddings import LocalEmbeddings
 
     corpus, home = work / "corpus", work / "home"
     queries = write_corpus(corpus, size)

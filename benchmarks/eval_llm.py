@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from careerbot import Answer, CareerBot, Settings
-from careerbot import llm as generative
-from careerbot.evaluate import compute_metrics, load_questions, run_questions, score
+from careerbot.core import generative
+from careerbot.evaluation.metrics import compute_metrics
+from careerbot.evaluation.questions import load_questions
+from careerbot.evaluation.runner import run_questions
+from careerbot.evaluation.scoring import score
 
 SHOWN = ("fact_recall", "citation_support", "refusal_accuracy", "forbidden_violations",
          "section_hit_at_1", "answer_words_median", "latency_ms_p50", "n")

@@ -8,7 +8,8 @@ import pytest
 
 from careerbot import Answer, CareerBot, Settings
 from careerbot.bot import subject_terms
-from careerbot.corpus import chunk_document, load_documents
+from careerbot.core.chunking import chunk_document
+from careerbot.corpus import load_documents
 
 
 def cited(answer: Answer) -> str:

@@ -38,7 +38,7 @@ def test_readme_gives_the_two_commands() -> None:
 def test_readme_cli_commands_exist() -> None:
     from typer.testing import CliRunner
 
-    from careerbot.cli import app
+    from careerbot.app.cli import app
 
     readme = (REPO / "README.md").read_text()
     code = "\n".join(re.findall(r"^```[a-z]*\n(.*?)^```", readme, re.M | re.S))

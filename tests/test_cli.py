@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO
 from typer.testing import CliRunner
 
-from careerbot.cli import app
+from careerbot.app.cli import app
 
 runner = CliRunner()
 
@@ -79,7 +79,7 @@ def test_help_teaches() -> None:
 @pytest.mark.slow
 def test_cold_process_answers(env_home: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "careerbot.cli", "ask", "What is the median pay?"],
+        [sys.executable, "-m", "careerbot.app.cli", "ask", "What is the median pay?"],
         capture_output=True, text=True, timeout=120, env={**os.environ},
     )
     assert run.returncode == 0, run.stderr

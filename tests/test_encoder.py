@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from careerbot.config import Settings
-from careerbot.embed import LocalEmbeddings
+from careerbot.models.embeddings import LocalEmbeddings
 
 
 def test_question_vectors_match_sentence_transformers() -> None:

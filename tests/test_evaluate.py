@@ -10,23 +10,18 @@ import pytest
 from rich.console import Console
 
 from careerbot.errors import BadQuestion, CareerBotError, ConfigError, EvalFileError
-from careerbot.eval_report import render_report
-from careerbot.evaluate import (
+from careerbot.evaluation.metrics import (
     METRIC_KEYS,
-    EvalQuestion,
-    QuestionResult,
     check_bars,
     compare,
     compute_metrics,
-    count_words,
     load_baseline,
-    load_questions,
-    normalise,
     parse_fail_under,
-    run_cli,
-    run_questions,
-    score,
 )
+from careerbot.evaluation.questions import EvalQuestion, load_questions
+from careerbot.evaluation.report import render_report
+from careerbot.evaluation.runner import run_cli, run_questions
+from careerbot.evaluation.scoring import QuestionResult, count_words, normalise, score
 from careerbot.result import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from careerbot import CareerBot
-from careerbot.corpus import chunk_document, load_documents
-from careerbot.facts import IndustryPay, extract, fact
+from careerbot.core.chunking import chunk_document
+from careerbot.core.facts import IndustryPay, extract, fact
+from careerbot.corpus import load_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_FILE = ROOT / "corpus" / "medical-and-health-services-managers.txt"

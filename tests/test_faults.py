@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careerbot import Answer, BadQuestion, CareerBot, Settings
-from careerbot.embed import LocalEmbeddings
 from careerbot.errors import IndexIncompatible
-from careerbot.index import IndexStore
+from careerbot.index.store import IndexStore
+from careerbot.models.embeddings import LocalEmbeddings
 
 Q_PAY = "How much do medical and health services managers earn?"
 PAY = "$101,340"
@@ -44,9 +44,9 @@ def kill9(proc: subprocess.Popen[Any]) -> None:
 # -- kill -9 during an ingest ------------------------------------------------------------
 
 DRIVER = (
-    "import chromadb, sentence_transformers, careerbot.index\n"
+    "import chromadb, sentence_transformers, careerbot.index.store\n"
     "print('ready', flush=True)\n"
-    "from careerbot.cli import main\n"
+    "from careerbot.app.cli import main\n"
     "main(['ingest', '--rebuild'])\n"
 )
 
@@ -252,7 +252,7 @@ def check_page_reply(page: Any, question: str, capfd: pytest.CaptureFixture[str]
 
 @pytest.fixture(scope="module")
 def page(bot: CareerBot, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from careerbot.web import ChatPage
+    from careerbot.app.web import ChatPage
 
     return ChatPage(bot, Settings(corpus=CORPUS, home=tmp_path_factory.mktemp("fz") / "home"))
 
@@ -275,7 +275,7 @@ def test_fuzzed_questions_through_the_web_endpoint(chat: tuple[str, Path]) -> No
 WRITER = (
     "import sys\n"
     "from pathlib import Path\n"
-    "from careerbot.feedback import FeedbackStore\n"
+    "from careerbot.app.feedback import FeedbackStore\n"
     "store = FeedbackStore(Path(sys.argv[1]))\n"
     "i = 0\n"
     "while True:\n"
@@ -287,7 +287,7 @@ WRITER = (
 
 @pytest.mark.slow
 def test_feedback_rows_survive_kill_9(tmp_path: Path) -> None:
-    from careerbot.feedback import FeedbackStore
+    from careerbot.app.feedback import FeedbackStore
 
     db = tmp_path / "feedback.db"
     committed: list[int] = []

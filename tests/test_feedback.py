@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from careerbot import __version__
-from careerbot.cli import app
+from careerbot.app.cli import app
+from careerbot.app.feedback import COLUMNS, FeedbackStore
 from careerbot.errors import ConfigError
-from careerbot.feedback import COLUMNS, FeedbackStore
 
 CITES = [{"n": 1, "section": "Pay", "quote": "The median annual wage ... was $101,340."}]
 

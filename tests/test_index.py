@@ -15,9 +15,10 @@ from conftest import CORPUS
 
 from careerbot import CareerBot, CorpusError, IndexBusy
 from careerbot.config import Settings
-from careerbot.corpus import chunk_document, load_documents, sections
-from careerbot.embed import LocalEmbeddings
-from careerbot.index import IndexStore
+from careerbot.core.chunking import chunk_document, sections
+from careerbot.corpus import load_documents
+from careerbot.index.store import IndexStore
+from careerbot.models.embeddings import LocalEmbeddings
 
 
 def store_for(home: Path, corpus: Path = CORPUS) -> IndexStore:
@@ -135,7 +136,7 @@ def test_cli_second_ingest_reports_busy(fresh_home: Path) -> None:
 
     env = {**os.environ, "CAREERBOT_HOME": str(fresh_home)}
     with FileLock(str(fresh_home / "index" / "ingest.lock")):
-        run = subprocess.run([sys.executable, "-m", "careerbot.cli", "ingest"], env=env,
+        run = subprocess.run([sys.executable, "-m", "careerbot.app.cli", "ingest"], env=env,
                              capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert "being updated" in run.stderr

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-import careerbot.index as index_module
+import careerbot.index.base as base_module
+import careerbot.index.folder as folder_module
+import careerbot.index.store as store_module
 from careerbot import CareerBot, Settings
-from careerbot.embed import LocalEmbeddings
-from careerbot.index import IndexStore
+from careerbot.index.store import IndexStore
+from careerbot.models.embeddings import LocalEmbeddings
 
 
 def test_unchanged_files_are_not_rechunked(fresh_home: Path, corpus_copy: Path,
@@ -21,13 +23,13 @@ def test_unchanged_files_are_not_rechunked(fresh_home: Path, corpus_copy: Path,
     settings = Settings(corpus=corpus_copy, home=fresh_home)
     store = IndexStore(settings, LocalEmbeddings(settings.model_dir))
     seen: list[str] = []
-    real = index_module.chunk_document
+    real = store_module.chunk_document
 
     def counting(doc: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(doc.source)
         return real(doc, *args, **kwargs)
 
-    monkeypatch.setattr(index_module, "chunk_document", counting)
+    monkeypatch.setattr(store_module, "chunk_document", counting)
     before = store.current_version()
     assert store.ingest(progress=False).version == before and seen == []
     (corpus_copy / "extra.md").write_text("# Extra\n\nPay\n\nThe extra job pays $1 a day.\n")
@@ -43,16 +45,16 @@ def test_index_is_read_in_pages(fresh_home: Path, monkeypatch: pytest.MonkeyPatc
     """Chunks read page by page line up with their ids (one ``get`` fails at 100k)."""
     settings = Settings(home=fresh_home)
     whole = IndexStore(settings, LocalEmbeddings(settings.model_dir)).open()
-    monkeypatch.setattr(index_module, "PAGE", 7)
+    monkeypatch.setattr(base_module, "PAGE", 7)
     calls: list[int] = []
-    real = index_module.pages
+    real = folder_module.pages
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         for page in real(*args, **kwargs):
             calls.append(len(page["ids"]))
             yield page
 
-    monkeypatch.setattr(index_module, "pages", counting)
+    monkeypatch.setattr(folder_module, "pages", counting)
     paged = IndexStore(settings, LocalEmbeddings(settings.model_dir)).open()
     assert len(calls) == -(-len(whole.ids) // 7) and max(calls) == 7
     assert paged.ids == whole.ids and paged.chunks == whole.chunks

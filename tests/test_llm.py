@@ -26,9 +26,10 @@ from pydantic import Field
 from typer.testing import CliRunner
 
 from careerbot import Answer, CareerBot, Settings, prompts
-from careerbot import llm as generative
-from careerbot.cli import app
+from careerbot.app.cli import app
+from careerbot.core import generative
 from careerbot.errors import ConfigError
+from careerbot.models import chat
 
 PAY = "What is the median annual wage for medical and health services managers?"
 MEDIAN = "$101,340"
@@ -205,7 +206,7 @@ def test_an_unreachable_server_is_one_notice_not_a_traceback(
 ) -> None:
     url = f"http://127.0.0.1:{port}/v1"
     settings = Settings(llm="openai", llm_url=url, llm_connect_timeout=1, llm_timeout=5)
-    model = generative.build_chat_model(settings)
+    model = chat.build_chat_model(settings)
     start = time.perf_counter()
     answer = use(model, llm="openai", llm_url=url).ask(PAY)
     assert time.perf_counter() - start < 5
@@ -278,7 +279,7 @@ def test_clean_rewrite() -> None:
 
 def test_extractive_is_the_default() -> None:
     assert Settings.resolve().llm == "extractive"
-    assert generative.build_chat_model(Settings()) is None
+    assert chat.build_chat_model(Settings()) is None
 
 
 def test_openai_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,7 +290,7 @@ def test_openai_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("CAREERBOT_LLM_MODEL", "smollm2")
     monkeypatch.setenv("CAREERBOT_LLM_CONNECT_TIMEOUT", "2")
     monkeypatch.setenv("CAREERBOT_LLM_TIMEOUT", "30")
-    model = generative.build_chat_model(Settings.resolve())
+    model = chat.build_chat_model(Settings.resolve())
     assert isinstance(model, ChatOpenAI)
     assert model.openai_api_base == "http://127.0.0.1:9/v1" and model.model_name == "smollm2"
     assert model.max_retries == 0
@@ -299,7 +300,7 @@ def test_openai_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 def test_ollama_backend() -> None:
     from langchain_ollama import ChatOllama
 
-    model = generative.build_chat_model(
+    model = chat.build_chat_model(
         Settings(llm="ollama", llm_model="llama3.2", llm_url="http://127.0.0.1:11434")
     )
     assert isinstance(model, ChatOllama) and model.model == "llama3.2"
@@ -316,7 +317,7 @@ def test_ollama_backend() -> None:
 )
 def test_backend_misconfiguration_is_a_config_error(settings: Settings, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
-        generative.build_chat_model(settings)
+        chat.build_chat_model(settings)
 
 
 def test_every_prompt_renders() -> None:

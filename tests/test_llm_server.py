@@ -22,8 +22,11 @@ from conftest import stop
 from langchain_core.callbacks import BaseCallbackHandler
 
 from careerbot import Answer, CareerBot, Settings
-from careerbot.evaluate import compute_metrics, load_questions, run_questions, strip_markers
-from careerbot.verify import figures
+from careerbot.core.verify import figures
+from careerbot.evaluation.metrics import compute_metrics
+from careerbot.evaluation.questions import load_questions
+from careerbot.evaluation.runner import run_questions
+from careerbot.evaluation.scoring import strip_markers
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

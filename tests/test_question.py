@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from langchain_core.documents import Document
 
-from careerbot.answer import Pick, render
-from careerbot.question import answer_type, focus, quantities
-from careerbot.text import is_injection, normalise_number, stem, tokens
+from careerbot.core.candidate import Candidate as Pick
+from careerbot.core.citations import render
+from careerbot.core.lexicon import is_injection, normalise_number, stem, tokens
+from careerbot.core.question import answer_type, focus, quantities
 
 
 def test_focus_drops_instructions_and_keeps_the_question() -> None:

@@ -16,8 +16,9 @@ from conftest import CORPUS, free_port
 
 from careerbot import CareerBot, Settings
 from careerbot.errors import BackendUnavailable, ConfigError, IndexBusy
-from careerbot.index import IndexStore
-from careerbot.index_server import LEASE_ID, ServerBackend, parse_url
+from careerbot.index.lease import LEASE_ID
+from careerbot.index.server import ServerBackend, parse_url
+from careerbot.index.store import IndexStore
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

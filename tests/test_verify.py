@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from careerbot.verify import figures, markers, sentences, strip_links, verify
+from careerbot.core.verify import figures, markers, sentences, strip_links, verify
 
 PASSAGES = [
     "The median annual wage for medical and health services managers was $101,340 in May 2021. "

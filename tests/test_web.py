@@ -20,31 +20,25 @@ from conftest import CORPUS, free_port, stop
 from typer.testing import CliRunner
 
 from careerbot import CareerBot, Settings
-from careerbot.cli import app
-from careerbot.errors import ConfigError, IndexBusy
-from careerbot.facts import extract
-from careerbot.feedback import FeedbackStore
-from careerbot.result import Citation
-from careerbot.web import (
-    ChatPage,
-    build_app,
+from careerbot.app.access import check_host, is_loopback, parse_auth
+from careerbot.app.cli import app
+from careerbot.app.feedback import FeedbackStore
+from careerbot.app.page_html import (
     chat_messages,
-    check_host,
     conversation_markdown,
     facts_html,
-    follow_ups,
     friendly,
-    is_loopback,
-    launch_options,
-    parse_auth,
     pay_rows,
     render_answer,
     render_question,
     sources_html,
-    subject,
-    suggestions,
     text_html,
 )
+from careerbot.app.web import ChatPage, build_app, launch_options
+from careerbot.core.facts import extract
+from careerbot.core.suggest import follow_ups, subject, suggestions
+from careerbot.errors import ConfigError, IndexBusy
+from careerbot.result import Citation
 
 XSS = "<img src=x onerror=alert(1)> ![x](http://evil.example/a.png) [click](http://evil.example)"
 Q_PAY = "How much do medical and health services managers earn?"
@@ -98,10 +92,9 @@ def test_suggestions_and_follow_ups_come_from_sections() -> None:
     pool = suggestions("Dental hygienists", ["Overview", "Pay", "Job Outlook", "FAQ"])
     assert pool == [("How much do dental hygienists earn?", "Pay"),
                     ("What is the job outlook for dental hygienists?", "Job Outlook")]
-    turns = [{"question": "How much do dental hygienists earn?", "answer": "",
-              "citations": [{"section": "Pay"}]}]
-    assert follow_ups(pool, turns) == ["What is the job outlook for dental hygienists?"]
-    assert follow_ups(pool, []) == [q for q, _ in pool]
+    assert follow_ups(pool, ["How much do dental hygienists earn?"], {"Pay"}) == [
+        "What is the job outlook for dental hygienists?"]
+    assert follow_ups(pool, [], set()) == [q for q, _ in pool]
 
 
 def test_host_check_and_auth() -> None:

@@ -13,17 +13,20 @@ from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from careerbot import answer as extractive
-from careerbot import llm as generative
 from careerbot.config import Settings
-from careerbot.corpus import Chunk
-from careerbot.embed import LocalEmbeddings
-from careerbot.errors import BackendUnavailable, BadQuestion
-from careerbot.index import IndexedChunks, IndexStore, IngestReport
-from careerbot.question import Query, analyse
+from careerbot.core import extractive, generative
+from careerbot.core.chunking import Chunk
+from careerbot.core.facts import OccupationFacts, extract
+from careerbot.core.lexicon import terms
+from careerbot.core.question import Query, analyse
+from careerbot.core.suggest import suggestions
+from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
+from careerbot.index.base import IndexedChunks, IngestReport
+from careerbot.index.store import IndexStore
+from careerbot.models import chat
+from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.result import Answer
 from careerbot.retrieve import HybridRetriever
-from careerbot.text import terms
 
 History = Sequence[tuple[str, str]]
 _ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
@@ -38,6 +41,8 @@ class _Live:
     title: str
     sections: list[str]
     subject: set[str]
+    facts: list[OccupationFacts] | None = None
+    suggestions: list[tuple[str, str]] | None = None
 
 
 class CareerBot:
@@ -62,13 +67,21 @@ class CareerBot:
         **overrides: Any,
     ) -> None:
         self.settings = settings.replace(**overrides) if settings else Settings.resolve(**overrides)
-        self.chat_model = (
-            chat_model if chat_model is not None else generative.build_chat_model(self.settings)
-        )
+        self._chat_model = chat_model
+        self._chat_model_built = chat_model is not None
         self.embeddings = LocalEmbeddings(self.settings.model_dir)
         self.store = IndexStore(self.settings, self.embeddings)
         self._live_state: _Live | None = None
         self._lock = threading.Lock()
+
+    @property
+    def chat_model(self) -> BaseChatModel | None:
+        """The chat model that writes answers (None: extractive), built on first use, so an
+        ingest or the extractive default never imports an LLM client."""
+        if not self._chat_model_built:
+            self._chat_model = chat.build_chat_model(self.settings)
+            self._chat_model_built = True
+        return self._chat_model
 
     # -- index ---------------------------------------------------------------------------
 
@@ -78,10 +91,37 @@ class CareerBot:
         self._live_state = None
         return report
 
+    def version(self) -> str:
+        """The live index version (building or reopening the index if needed)."""
+        return self._live().index.version
+
     def chunks(self) -> tuple[str, list[Chunk]]:
         """The live index version and its chunks (building or reopening the index if needed)."""
         index = self._live().index
         return index.version, list(index.chunks)
+
+    def facts(self) -> list[OccupationFacts]:
+        """Quick facts and pay by industry of each document, each with its cited sentence."""
+        live = self._live()
+        if live.facts is None:
+            live.facts = extract(live.index.chunks)
+        return live.facts
+
+    def suggestions(self) -> list[tuple[str, str]]:
+        """(question, section) pairs this bot answers from that section, for an empty chat and
+        for follow-ups; checked against the bot once per index version."""
+        facts, live = self.facts(), self._live()
+        if live.suggestions is None:
+            pool = suggestions(live.title, live.sections, facts[0]) if len(facts) == 1 else []
+            live.suggestions = [(q, s) for q, s in pool if self._answers_from(q, s)]
+        return live.suggestions
+
+    def _answers_from(self, question: str, section: str) -> bool:
+        try:
+            got = self.ask(question)
+        except CareerBotError:
+            return False
+        return not got.refused and section.strip() in {c.section for c in got.citations}
 
     def _live(self) -> _Live:
         version = self.store.current_version()
@@ -138,6 +178,7 @@ class CareerBot:
         """The LLM path: same retrieval, generated text, verified, extractive on failure."""
         model = self.chat_model
         assert model is not None
+        settings = self.settings
         live, q, docs = self._retrieve(question, turns)
         fallback = self._extract(live, q, docs)
         notes: list[str] = []
@@ -145,7 +186,7 @@ class CareerBot:
             if q.carried:  # a follow-up leaning on earlier turns: make it standalone first
                 prompt = generative.rewrite_messages(question, turns)
                 standalone = generative.clean_rewrite(
-                    generative.complete(model, prompt, self.settings), question
+                    chat.complete(model, prompt, settings), question
                 )
                 if standalone:
                     again = self._retrieve(standalone, turns)
@@ -167,7 +208,7 @@ class CareerBot:
             docs = generative.passages(docs)
             reply: list[str] = []
             prompt = generative.answer_messages(q.text, docs, live.title)
-            for token in generative.stream_text(model, prompt, self.settings):
+            for token in chat.stream_text(model, prompt, settings):
                 reply.append(token)
                 yield token
         except BackendUnavailable as e:

@@ -8,22 +8,18 @@ and an unused variable is an error too, so a renamed placeholder cannot go unnot
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from string import Template
 
+from careerbot import resources
 from careerbot.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+PROMPTS_DIR = resources.PACKAGE_DIR / "prompts"
 
 
 @cache
 def load(name: str) -> Template:
     """The prompt ``prompts/<name>.txt`` as a template."""
-    path = PROMPTS_DIR / f"{name}.txt"
-    try:
-        return Template(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"Prompt file {path} is missing; reinstall careerbot.") from e
+    return Template(resources.read_text(f"prompts/{name}.txt"))
 
 
 def render(name: str, **variables: str) -> str:

@@ -7,113 +7,18 @@ scores avoids calibrating two unrelated scales.
 
 from __future__ import annotations
 
-import difflib
-import math
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
 from typing import Any
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from careerbot.corpus import Chunk
-from careerbot.embed import LocalEmbeddings
-from careerbot.index import IndexedChunks
-from careerbot.text import CONCEPTS, GENERIC, STOPWORDS, is_number, stem, terms, tokens
-
-RRF_K = 60
-
-
-class KeywordIndex:
-    """BM25 (Okapi) over concept-mapped terms.
-
-    Each term's postings are two numpy arrays (chunk positions, precomputed BM25 weights),
-    so a search is a ``bincount`` over a few arrays however large the corpus grows.
-    """
-
-    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
-        raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        lengths: list[int] = []
-        vocab: set[str] = set()
-        for i, text in enumerate(texts):
-            toks = tokens(text)
-            vocab.update(toks)
-            counts = Counter(stem(t) for t in toks if t not in STOPWORDS)
-            lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                raw[term].append((i, tf))
-        self.n = len(lengths)
-        avg = (sum(lengths) / self.n) if self.n else 1.0
-        length = np.asarray(lengths, dtype=np.float32)
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, plist in raw.items():
-            ids = np.fromiter((i for i, _ in plist), dtype=np.int32, count=len(plist))
-            freq = np.fromiter((f for _, f in plist), dtype=np.float32, count=len(plist))
-            norm = k1 * (1 - b + b * length[ids] / avg)
-            self.postings[term] = (ids, self.idf_of(len(plist)) * freq * (k1 + 1) / (freq + norm))
-        self.vocabulary = frozenset(
-            vocab | STOPWORDS | GENERIC | {w for ws in CONCEPTS.values() for w in ws}
-        )
-        # Every figure in the corpus, normalised ("101340"): a figure in a question that is
-        # not here is a false premise.
-        self.numbers = frozenset(t for t in vocab if is_number(t))
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in self.vocabulary:
-            if len(word) >= 3 and word.replace("'", "").isalpha():
-                self._by_initial[word[0]].append(word)
-
-    def idf_of(self, df: int) -> float:
-        """BM25's inverse document frequency for a term in ``df`` chunks (floored above 0)."""
-        return max(math.log((self.n - df + 0.5) / (df + 0.5) + 1.0), 1e-3)
-
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a term."""
-        return self.idf_of(self.df(term))
-
-    def df(self, term: str) -> int:
-        """How many chunks contain the term."""
-        found = self.postings.get(term)
-        return 0 if found is None else len(found[0])
-
-    def rare(self, term: str) -> bool:
-        """True for a term found in at most two chunks: a specific, answer-defining word."""
-        return self.df(term) <= 2
-
-    def knows(self, term: str) -> bool:
-        """True when a (stemmed) term occurs in some passage."""
-        return term in self.postings
-
-    def correct(self, word: str) -> str:
-        """The closest corpus word to a misspelt one ("medcal" -> "medical"), else the word."""
-        if word in self.vocabulary or len(word) < 4 or not word.isalpha() or self.knows(stem(word)):
-            return word
-        pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
-        match = difflib.get_close_matches(word, pool, n=1, cutoff=0.8)
-        return match[0] if match else word
-
-    def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """(chunk position, BM25 score) of the ``k`` best chunks."""
-        found = [self.postings[t] for t in set(query_terms) if t in self.postings]
-        if not found or k <= 0:
-            return []
-        ids = np.concatenate([f[0] for f in found])
-        weights = np.concatenate([f[1] for f in found])
-        scores = np.bincount(ids, weights=weights, minlength=self.n)
-        hit = np.flatnonzero(scores)
-        top = hit[np.argsort(-scores[hit], kind="stable")[:k]]
-        return [(int(i), float(scores[i])) for i in top]
-
-
-def fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists a passage appears in."""
-    fused: dict[int, float] = defaultdict(float)
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] += 1.0 / (k + rank)
-    return dict(fused)
+from careerbot.core.chunking import Chunk
+from careerbot.core.keywords import KeywordIndex, fuse, query_terms
+from careerbot.index.base import IndexedChunks
+from careerbot.models.embeddings import LocalEmbeddings
 
 
 class HybridRetriever(BaseRetriever):
@@ -177,9 +82,4 @@ class HybridRetriever(BaseRetriever):
         return Document(page_content=chunk.text, metadata=meta)
 
 
-def query_terms(text: str, keywords: KeywordIndex) -> list[str]:
-    """Content terms of a question, misspellings corrected against the corpus vocabulary."""
-    return [stem(keywords.correct(t)) for t in tokens(text) if t not in STOPWORDS]
-
-
-__all__ = ["HybridRetriever", "KeywordIndex", "fuse", "query_terms", "terms"]
+__all__ = ["HybridRetriever"]

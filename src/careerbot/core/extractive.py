@@ -11,79 +11,27 @@ is plain functions over plain data.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from langchain_core.documents import Document
 
-from careerbot.question import Query, quantities
-from careerbot.result import Answer, Citation
-from careerbot.retrieve import KeywordIndex
-from careerbot.text import (
-    GENERIC_STEMS,
-    OCCUPATIONS,
-    is_number,
-    is_year,
-    stem,
-    term_set,
-    tokens,
-)
+from careerbot.core.candidate import Candidate, Neighbours
+from careerbot.core.citations import compose
+from careerbot.core.keywords import KeywordIndex
+from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, term_set, tokens
+from careerbot.core.question import Query, form_fit, is_figure
+from careerbot.result import Answer
 
-FIGURES = frozenset({"money", "number", "duration", "date", "frequency"})
 WORD_BUDGET = 60
 LIST_BUDGET = 100
-_MONEY_UNIT = re.compile(r"\$\s?\d")
-_NUM = re.compile(r"\d")
 _CONTINUES = re.compile(
     r"(They|These|This|It|Those|For example|Such|In addition|Also|Additionally|However)\b"
     r"|(\w+\W+){0,3}(those|these)\b"
 )
-_POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
 _ADDS = re.compile(r"(In addition|Additionally|Also)\b")
-_FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
-_CAUSAL = re.compile(r"\b(as|because|since|due to|result|results|lead to|leads to|drive|create|"
-                     r"therefore|means|thanks to)\b", re.I)
 
 
-@dataclass
-class Pick:
-    """A scored chunk (sentence, item or row) that could go into the answer."""
-
-    doc: Document
-    score: float
-    covered: set[str]
-    coverage: float = 0.0
-
-    @property
-    def text(self) -> str:
-        """The chunk's own words."""
-        return self.doc.page_content
-
-    @property
-    def lead(self) -> str:
-        """The sentence introducing the list or table this chunk belongs to, if any."""
-        return str(self.doc.metadata.get("lead", ""))
-
-    @property
-    def kind(self) -> str:
-        """sentence, item or row."""
-        return str(self.doc.metadata.get("kind", "sentence"))
-
-    @property
-    def start(self) -> int:
-        """Offset in the source file."""
-        return int(self.doc.metadata["start"])
-
-    @property
-    def passage_key(self) -> tuple[str, int]:
-        """Identifies the passage (paragraph, list or table) the chunk belongs to."""
-        return (str(self.doc.metadata["source"]), int(self.doc.metadata["passage_start"]))
-
-
-Neighbours = Callable[[Document], list[Document]]
-
-
-def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> list[Pick]:
+def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> list[Candidate]:
     """Score chunks by weighted term coverage, dense similarity and fit of form."""
     weights = {t: keywords.idf(t) for t in q.terms if t not in GENERIC_STEMS}
     weights.update({t: 0.5 * keywords.idf(t) for t in q.carried if t not in weights})
@@ -100,7 +48,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
             score += w * factor
             if factor >= 0.5:
                 covered.add(t)
-        pick = Pick(doc, 0.0, covered, score / total - 0.5 * bool(q.excluded & own))
+        pick = Candidate(doc, 0.0, covered, score / total - 0.5 * bool(q.excluded & own))
         cosine = float(meta.get("dense") or 0.0)
         lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
         pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede
@@ -109,36 +57,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     return picks
 
 
-def form_fit(q: Query, pick: Pick) -> float:
-    """+1 when a chunk holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
-    if q.quantities & quantities(pick.text):
-        return 1.0
-    if q.answer_type == "money":
-        money = _MONEY_UNIT.search(pick.text) or (
-            pick.kind == "row" and "pay" in term_set(pick.lead) and _NUM.search(pick.text)
-        )
-        return 1.0 if money else -1.0
-    if q.answer_type == "number" and "grow" in q.intents and "opening" not in q.terms:
-        return 1.0 if re.search(r"\d\s*(%|percent)", pick.text) else -1.0
-    if q.answer_type in {"number", "duration", "date"}:
-        return 1.0 if _NUM.search(pick.text) else -1.0
-    if q.answer_type == "place":
-        return 1.0 if re.search(r"\b(in|at)\s+(an?\s+|the\s+)?[a-z]{4,}", pick.text) else 0.0
-    if q.answer_type == "pointer":
-        return 1.0 if _POINTER.search(pick.text) or pick.doc.metadata["lead"] else 0.0
-    if q.answer_type == "frequency":
-        return 1.0 if _FREQUENCY.search(pick.text) else -1.0
-    if q.answer_type == "definition":
-        opening = {stem(t) for t in tokens(pick.text)[:4]}
-        return 1.0 if len(opening & q.phrase) >= min(2, len(q.phrase)) > 0 else 0.0
-    if q.answer_type == "person":
-        return 1.0 if OCCUPATIONS & set(tokens(pick.text)) else 0.0
-    if q.answer_type == "reason":
-        return 1.0 if _CAUSAL.search(pick.text) else 0.0
-    return 0.0
-
-
-def choose(q: Query, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
     """The best chunk, plus its list, a continuation, or chunks covering what it misses."""
     if not picks:
         return []
@@ -149,10 +68,10 @@ def choose(q: Query, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
         chosen += _introduced(best, picks, neighbours)
     elif best.lead and _asks_for_list(q, best):
-        chosen = [_as_pick(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
+        chosen = [_as_candidate(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
         chosen = _within(chosen, LIST_BUDGET)
     elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
-        chosen += _extreme_rows(q, best, [_as_pick(d, picks) for d in neighbours(best.doc)])
+        chosen += _extreme_rows(q, best, [_as_candidate(d, picks) for d in neighbours(best.doc)])
     else:
         chosen += _continuation(best, picks, neighbours)
     covered = set().union(*(p.covered for p in chosen))
@@ -167,7 +86,9 @@ def choose(q: Query, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
     return _whole_paragraphs(chosen, picks, neighbours)
 
 
-def _whole_paragraphs(chosen: list[Pick], picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+def _whole_paragraphs(
+    chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
+) -> list[Candidate]:
     """When two sentences of one short paragraph answer, the paragraph is the answer."""
     for p in list(chosen):
         same = [c for c in chosen if c.passage_key == p.passage_key]
@@ -177,21 +98,21 @@ def _whole_paragraphs(chosen: list[Pick], picks: list[Pick], neighbours: Neighbo
                      if int(d.metadata["passage_start"]) == p.passage_key[1]]
         if sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
             ids = {c.doc.metadata["id"] for c in chosen}
-            chosen += [_as_pick(d, picks) for d in paragraph if d.metadata["id"] not in ids]
+            chosen += [_as_candidate(d, picks) for d in paragraph if d.metadata["id"] not in ids]
     return chosen
 
 
-def _answer_to(question: Pick, picks: list[Pick], neighbours: Neighbours) -> Pick | None:
+def _answer_to(question: Candidate, picks: list[Candidate], neighbours: Neighbours) -> Candidate | None:
     """The sentence that answers a question quoted from the corpus (an FAQ entry)."""
     for d in neighbours(question.doc):
         if int(d.metadata["start"]) > question.start and not d.page_content.endswith("?"):
-            found = _as_pick(d, picks)
+            found = _as_candidate(d, picks)
             found.score, found.covered = question.score, question.covered | found.covered
             return found
     return None
 
 
-def _introduced(lead: Pick, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+def _introduced(lead: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
     """What an unfinished sentence ("... as follows:", "... visit") introduces: its items,
     else the lines after it up to the next such sentence, and the opening sentence of each
     following paragraph of the section."""
@@ -208,7 +129,7 @@ def _introduced(lead: Pick, picks: list[Pick], neighbours: Neighbours) -> list[P
             elif key not in seen:
                 seen.add(key)
                 items.append(d)
-    return _within([lead] + [_as_pick(d, picks) for d in items], LIST_BUDGET)[1:]
+    return _within([lead] + [_as_candidate(d, picks) for d in items], LIST_BUDGET)[1:]
 
 
 def _lead_like(text: str) -> bool:
@@ -217,34 +138,34 @@ def _lead_like(text: str) -> bool:
     return not text.rstrip().endswith((".", "?", "!")) and len(lower) >= 2
 
 
-def _as_pick(doc: Document, picks: list[Pick]) -> Pick:
+def _as_candidate(doc: Document, picks: list[Candidate]) -> Candidate:
     for p in picks:
         if p.doc.metadata["id"] == doc.metadata["id"]:
             return p
-    return Pick(doc, 0.0, set())
+    return Candidate(doc, 0.0, set())
 
 
-def _continuation(best: Pick, picks: list[Pick], neighbours: Neighbours) -> list[Pick]:
+def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
     """Sentences that only make sense after the chosen one ("They ...", "For example, ...");
     a following paragraph that opens with "In addition" continues it too."""
     if best.kind == "row":
         return []
     after = [d for d in neighbours(best.doc) if int(d.metadata["start"]) > best.start]
-    out: list[Pick] = []
+    out: list[Candidate] = []
     for d in after:
         same = int(d.metadata["passage_start"]) == best.passage_key[1]
         text = d.page_content
         if not (same and (len(best.text.split()) <= 4 or _CONTINUES.match(text))
                 or not same and _ADDS.match(text)):
             break
-        out.append(_as_pick(d, picks))
+        out.append(_as_candidate(d, picks))
         if _words([best] + out) > LIST_BUDGET:
             out.pop()
             break
     return out
 
 
-def _asks_for_list(q: Query, best: Pick) -> bool:
+def _asks_for_list(q: Query, best: Candidate) -> bool:
     """The question matches the list's lead rather than one of its items."""
     lead_terms = term_set(best.lead)
     own_terms = term_set(best.text)
@@ -252,10 +173,10 @@ def _asks_for_list(q: Query, best: Pick) -> bool:
     return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
 
 
-def _extreme_rows(q: Query, best: Pick, rows: list[Pick]) -> list[Pick]:
+def _extreme_rows(q: Query, best: Candidate, rows: list[Candidate]) -> list[Candidate]:
     rows = [p for p in rows if p.lead == best.lead and p.kind == "row"]
 
-    def value(p: Pick) -> float:
+    def value(p: Candidate) -> float:
         nums = [t for t in tokens(p.text) if is_number(t)]
         return float(nums[-1]) if nums else 0.0
 
@@ -263,8 +184,8 @@ def _extreme_rows(q: Query, best: Pick, rows: list[Pick]) -> list[Pick]:
     return [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
 
 
-def _within(chosen: list[Pick], budget: int) -> list[Pick]:
-    kept: list[Pick] = []
+def _within(chosen: list[Candidate], budget: int) -> list[Candidate]:
+    kept: list[Candidate] = []
     for p in chosen:
         if kept and _words(kept + [p]) > budget:
             break
@@ -272,12 +193,12 @@ def _within(chosen: list[Pick], budget: int) -> list[Pick]:
     return kept
 
 
-def _words(picks: Sequence[Pick]) -> int:
+def _words(picks: Sequence[Candidate]) -> int:
     leads = {p.lead for p in picks if p.lead}
     return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
-def refusal_reason(q: Query, chosen: list[Pick], keywords: KeywordIndex) -> str | None:
+def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
     """Why the chosen units do not answer the question, or None when they do."""
     if not q.terms and not q.carried and not q.about_subject:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
@@ -294,7 +215,7 @@ def refusal_reason(q: Query, chosen: list[Pick], keywords: KeywordIndex) -> str 
     best = chosen[0]
     if form_fit(q, best) < 0:
         return "it does not give that figure"
-    if q.answer_type in FIGURES:
+    if is_figure(q):
         covered = set().union(*(p.covered for p in chosen))
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS
                    and not is_number(t) and keywords.rare(t)]
@@ -307,59 +228,6 @@ def refusal_reason(q: Query, chosen: list[Pick], keywords: KeywordIndex) -> str 
 
 def _quote_list(items: Sequence[str]) -> str:
     return ", ".join(f"“{i}”" for i in dict.fromkeys(items))
-
-
-def compose(chosen: list[Pick], premise_mismatch: bool) -> Answer:
-    """Quote the chosen chunks verbatim, grouped by passage, each group with its marker."""
-    groups: dict[tuple[str, int], list[Pick]] = {}
-    for p in chosen:
-        groups.setdefault(p.passage_key, []).append(p)
-    parts, citations = [], []
-    for n, picks in enumerate(groups.values(), start=1):
-        picks.sort(key=lambda p: p.start)
-        quote = render(picks)
-        parts.append(f"{quote[:-1]} [{n}]{quote[-1]}" if quote[-1] in ".!?" else f"{quote} [{n}]")
-        meta = picks[0].doc.metadata
-        lead_at = str(meta["passage"]).find(picks[0].lead) if picks[0].lead else -1
-        start = int(meta["passage_start"]) + lead_at if lead_at >= 0 else picks[0].start
-        citations.append(
-            Citation(
-                n=n,
-                source=str(meta["source"]),
-                title=str(meta["title"]),
-                section=str(meta["section"]),
-                quote=quote,
-                start=start,
-                end=max(int(p.doc.metadata["end"]) for p in picks),
-                passage=str(meta["passage"]),
-                score=round(max(float(p.doc.metadata["score"]) for p in picks), 4),
-            )
-        )
-    text = " ".join(parts)
-    if premise_mismatch:
-        text = "The profile does not support the figure in your question. " + text
-    return Answer(text=text, citations=citations)
-
-
-def render(picks: Sequence[Pick]) -> str:
-    """Sentences as they are; list items and rows joined after their lead."""
-    out: list[str] = []
-    lead, items = "", list[str]()
-    leads = {p.lead for p in picks}
-    for p in picks:
-        if p.text in leads:
-            continue  # printed in front of its items
-        if items and p.lead != lead:
-            out.append(f"{lead} {'; '.join(items)}.")
-            items = []
-        if p.lead:
-            lead = p.lead
-            items.append(" ".join(p.text.split()).rstrip("."))
-        else:
-            out.append(p.text)
-    if items:
-        out.append(f"{lead} {'; '.join(items)}.")
-    return " ".join(out)
 
 
 def refusal(reason: str, title: str, sections: Sequence[str]) -> Answer:

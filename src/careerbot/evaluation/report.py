@@ -1,6 +1,6 @@
 """Eval reports: the terminal tables, report.md, the per-section chart and the files.
 
-Kept apart from :mod:`careerbot.evaluate` (loading, scoring, metrics) so each stays short.
+Formats come from the metric registry (:mod:`careerbot.evaluation.metrics`).
 """
 
 from __future__ import annotations
@@ -16,25 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from careerbot.evaluate import (
-    _COUNTS,
-    LOWER_IS_BETTER,
-    EvalQuestion,
-    QuestionResult,
-    _share,
-    compare,
-    fact_label,
-)
-
-
-def _fmt(name: str, value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if name in _COUNTS:
-        return str(int(value))
-    if name.startswith("latency") or name == "answer_words_median":
-        return f"{value:.1f}" if name.startswith("latency") else f"{value:g}"
-    return f"{value:.3f}"
+from careerbot.evaluation.metrics import BY_NAME, compare, share
+from careerbot.evaluation.metrics import fmt as _fmt
+from careerbot.evaluation.questions import EvalQuestion
+from careerbot.evaluation.scoring import QuestionResult, fact_label
 
 
 def _fmt_delta(name: str, delta: float | None) -> str:
@@ -42,9 +27,10 @@ def _fmt_delta(name: str, delta: float | None) -> str:
 
 
 def _delta_style(name: str, delta: float | None) -> str:
-    if not delta or name in {"n", "answer_words_median"}:
+    metric = BY_NAME[name]
+    if not delta or not metric.judged:
         return ""
-    better = delta < 0 if name in LOWER_IS_BETTER else delta > 0
+    better = delta < 0 if metric.lower_is_better else delta > 0
     return "green" if better else "red"
 
 
@@ -177,8 +163,8 @@ def plot_sections(results: Sequence[QuestionResult], path: Path) -> None:
     ax = fig.add_subplot()
     if groups:
         y = [-i for i in range(len(groups))]  # first section at the top
-        recall = [_share(r.facts_ok for r in g) or 0.0 for g in groups.values()]
-        support = [_share(r.support_ok for r in g) or 0.0 for g in groups.values()]
+        recall = [share(r.facts_ok for r in g) or 0.0 for g in groups.values()]
+        support = [share(r.support_ok for r in g) or 0.0 for g in groups.values()]
         ax.barh([i + 0.2 for i in y], recall, 0.4, label="fact recall")
         ax.barh([i - 0.2 for i in y], support, 0.4, label="citation support")
         ax.set_yticks(y, [f"{name} (n={len(g)})" for name, g in groups.items()], fontsize=8)

@@ -21,16 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from careerbot.text import terms
+from careerbot.core.lexicon import BULLET, MARKER_RUN, SENTENCE_BREAK, canonical_number, terms
 
-_MARKER = re.compile(r"\[\s*(?:passages?|sources?|p)?\s*(\d+(?:\s*(?:,|;|and)\s*\d+)*)\s*\]", re.I)
-_MARKER_GROUP = re.compile(r"(?:\s*\[\d+(?:,\s*\d+)*\])+")
+_LOOSE_MARKER = re.compile(r"\[\s*(?:passages?|sources?|p)?\s*(\d+(?:\s*(?:,|;|and)\s*\d+)*)\s*\]", re.I)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)[^)]*\)|<img\b[^>]*>", re.I)
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
 _HTML_LINK = re.compile(r"<a\b[^>]*href=[\"']?([^\"'\s>]+)[^>]*>(.*?)</a>", re.I | re.S)
 _URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s)\]>\"']+", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
-_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _NUMBER = re.compile(r"\$?\s?\d[\d,]*(?:\.\d+)?")
 _WORD_NUMBERS = {
     w: str(i)
@@ -87,17 +84,9 @@ class Verified:
         return bool(self.cited)
 
 
-def normalise_figure(raw: str) -> str:
-    """One spelling per figure: '$101,340' / '101,340' / '101340.00' -> '101340'."""
-    tok = raw.replace("$", "").replace(",", "").strip().rstrip(".")
-    if "." in tok:
-        tok = tok.rstrip("0").rstrip(".")
-    return tok.lstrip("0") or "0"
-
-
 def figures(text: str) -> list[str]:
     """The normalised numbers in a text, including spelled-out ones before a unit."""
-    found = [normalise_figure(m.group(0)) for m in _NUMBER.finditer(text)]
+    found = [canonical_number(m.group(0)) for m in _NUMBER.finditer(text)]
     for m in _WORD_NUMBER.finditer(text):
         value = int(_WORD_NUMBERS[m.group(1).lower()])
         if m.group(2):
@@ -114,14 +103,14 @@ def _passage_facts(passage: str) -> tuple[frozenset[str], frozenset[str]]:
 def markers(sentence: str) -> list[int]:
     """The passage numbers a sentence cites, in order."""
     out: list[int] = []
-    for m in _MARKER.finditer(sentence):
+    for m in _LOOSE_MARKER.finditer(sentence):
         out += [int(n) for n in re.findall(r"\d+", m.group(1))]
     return list(dict.fromkeys(out))
 
 
 def normalise_markers(text: str) -> str:
     """'[Passage 1]', '[1, 2]', '[1; 2]' -> '[1]', '[1][2]'."""
-    return _MARKER.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+    return _LOOSE_MARKER.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
 
 
 def strip_links(text: str, passages: Sequence[str]) -> tuple[str, list[str]]:
@@ -173,15 +162,15 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     pieces: list[str] = []
     for line in text.splitlines():
-        bullet = _BULLET.match(line)
+        bullet = BULLET.match(line)
         head = bullet.group(0) if bullet else ""
-        parts = _BOUNDARY.split(line[len(head):])
+        parts = SENTENCE_BREAK.split(line[len(head):])
         pieces += [head + parts[0], *parts[1:]]
     for piece in pieces:
         piece = piece.strip()
         if not piece:
             continue
-        lead = _MARKER_GROUP.match(piece)
+        lead = MARKER_RUN.match(piece)
         if lead and out:
             out[-1] += " " + lead.group(0).strip()
             piece = piece[lead.end():].strip()
@@ -194,7 +183,7 @@ def sentences(text: str) -> list[str]:
 def check_sentence(sentence: str, passages: Sequence[str]) -> tuple[list[int], str | None]:
     """The passages a sentence cites, and why it fails (None when it passes)."""
     cited = markers(sentence)
-    claim = _BULLET.sub("", _MARKER.sub(" ", sentence))
+    claim = BULLET.sub("", _LOOSE_MARKER.sub(" ", sentence))
     numbers = figures(claim)
     if not cited:
         if _DONT_KNOW.search(claim) and not numbers:
@@ -241,7 +230,7 @@ def verify(text: str, passages: Sequence[str]) -> Verified:
                 result.cited += [n for n in cited if n not in result.cited]
             else:
                 result.dropped.append(sentence)
-                result.dropped_figures |= bool(figures(_MARKER.sub(" ", sentence)))
+                result.dropped_figures |= bool(figures(_LOOSE_MARKER.sub(" ", sentence)))
                 result.notes.append(f"removed “{_short(sentence, 80)}”: {problem}")
         if kept_here:
             paragraphs.append(kept_here)

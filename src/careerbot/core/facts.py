@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from careerbot.corpus import Chunk
+from careerbot.core.chunking import Chunk
 
 _NUMBER = r"\$?\d[\d,]*(?:\.\d+)?"
 

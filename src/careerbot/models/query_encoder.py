@@ -2,20 +2,60 @@
 
 Importing transformers costs about 2.5 s on a 2-core machine, more than everything else in
 a cold ``careerbot ask``. Questions need only this small encoder: it reads the same
-``config.json`` and ``model.safetensors`` and gives the same vector as
-sentence-transformers (``tests/test_encoder.py`` checks it). Other architectures fall back
-to transformers in :mod:`careerbot.embed`.
+``config.json`` and ``model.safetensors``, and the pooling, normalisation and window the
+model's sentence-transformers files declare, and gives the same vector as
+sentence-transformers (``tests/test_encoder.py`` checks it). A model it cannot reproduce
+exactly raises :class:`Unsupported`, and :mod:`careerbot.models.embeddings` falls back to
+sentence-transformers with a one-line notice.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch.nn import functional as F  # noqa: N812
+
+
+class Unsupported(ValueError):
+    """The model is not one this encoder reproduces exactly (the reason is the message)."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What sentence-transformers does after the transformer, read from the model's files."""
+
+    pooling: str
+    normalize: bool
+    max_tokens: int
+
+    @classmethod
+    def read(cls, model_dir: Path) -> Pipeline:
+        """Read ``modules.json``, the pooling config and ``sentence_bert_config.json``."""
+        try:
+            modules = json.loads((model_dir / "modules.json").read_text())
+            kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]
+            pool_dir = next(m["path"] for m in modules if str(m.get("type", "")).endswith("Pooling"))
+            pool = json.loads((model_dir / pool_dir / "config.json").read_text())
+            window = json.loads((model_dir / "sentence_bert_config.json").read_text())
+        except (OSError, ValueError, StopIteration, KeyError, TypeError) as e:
+            raise Unsupported(f"no sentence-transformers pipeline files ({type(e).__name__})") from e
+        modes = [k.removeprefix("pooling_mode_") for k, v in pool.items()
+                 if k.startswith("pooling_mode_") and v]
+        if modes not in (["mean_tokens"], ["cls_token"]) or kinds[:2] != ["Transformer", "Pooling"]:
+            raise Unsupported(f"pooling {modes} after {kinds[:2]}")
+        if set(kinds[2:]) - {"Normalize"}:
+            raise Unsupported(f"modules {kinds[2:]} after pooling")
+        return cls(modes[0], "Normalize" in kinds, int(window["max_seq_length"]))
+
+    def pool(self, hidden: torch.Tensor) -> torch.Tensor:
+        """One vector from the hidden states of one unpadded sequence."""
+        vec = hidden.mean(dim=0) if self.pooling == "mean_tokens" else hidden[0]
+        return vec / vec.norm() if self.normalize else vec
 
 
 class BertEncoder:
@@ -25,7 +65,7 @@ class BertEncoder:
         cfg = json.loads((model_dir / "config.json").read_text())
         if (cfg.get("model_type") != "bert" or cfg.get("hidden_act") != "gelu"
                 or cfg.get("position_embedding_type", "absolute") != "absolute"):
-            raise ValueError(f"{model_dir} is not a plain BERT model")
+            raise Unsupported(f"{model_dir} is not a plain BERT model")
         from safetensors.torch import load_file
 
         weights = load_file(str(model_dir / "model.safetensors"))

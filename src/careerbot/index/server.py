@@ -22,33 +22,27 @@ across machines when their clocks agree to within a few seconds.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from careerbot.errors import BackendUnavailable, CareerBotError, ConfigError, IndexBusy
-from careerbot.index import (
+from careerbot.errors import BackendUnavailable, CareerBotError, ConfigError
+from careerbot.index.base import (
     SCHEMA,
-    Build,
+    ChromaBuild,
     IndexedChunks,
     chroma_settings,
     damaged,
     digest,
     pages,
-    read_chunks,
+    probe,
+    read_index,
 )
+from careerbot.index.lease import Lease
 
 PREFIX = "careerbot"
 META = f"{PREFIX}-meta"
-LEASE_ID = "writer-lease"
-LEASE_SECONDS = 60.0
-SETTLE_SECONDS = 0.5
 
 
 def parse_url(url: str) -> tuple[str, int, bool]:
@@ -73,18 +67,6 @@ def _name(version: str) -> str:
 def _version(name: str) -> str | None:
     tail = name.removeprefix(f"{PREFIX}-")
     return tail if name.startswith(f"{PREFIX}-v") and tail[1:].isdigit() else None
-
-
-@dataclass
-class ServerIndexedChunks(IndexedChunks):
-    """The live index on a server: queries that fail to connect raise BackendUnavailable."""
-
-    backend: ServerBackend | None = field(default=None, repr=False)
-
-    def _query(self, vector: Any, k: int) -> Any:
-        assert self.backend is not None
-        with self.backend.guard():
-            return super()._query(vector, k)
 
 
 class ServerBackend:
@@ -185,23 +167,16 @@ class ServerBackend:
 
     def open(self, version: str) -> IndexedChunks:
         """Load a version's chunks and check its vectors answer a query."""
-        from careerbot.index import probe
-
         collection = self._require(version)
         try:
-            ids, chunks = read_chunks(self._pages(collection, ["documents", "metadatas"]))
-            with self.guard():
-                probe(collection, len(ids))
+            return read_index(collection, version, self.client, self.guard)
         except CareerBotError:
             raise
         except Exception as e:
             raise damaged(f"{self.location} ({_name(version)})", e) from e
-        return ServerIndexedChunks(collection, ids, chunks, version, self.client, backend=self)
 
     def count(self, version: str) -> int:
         """Chunks in a version's collection, after one probe query."""
-        from careerbot.index import probe
-
         collection = self._require(version)
         with self.guard():
             n = int(collection.count())
@@ -223,7 +198,7 @@ class ServerBackend:
     @contextmanager
     def writer(self) -> Iterator[None]:
         """Hold the writer lease for the duration of an ingest."""
-        lease = Lease(self._meta(), self)
+        lease = Lease(self._meta(), self.url, self.guard)
         lease.acquire()
         self._lease = lease
         try:
@@ -240,7 +215,7 @@ class ServerBackend:
                 self._drop(old)
 
     @contextmanager
-    def build(self, base: str | None, header: dict[str, Any]) -> Iterator[Build]:
+    def build(self, base: str | None, header: dict[str, Any]) -> Iterator[ChromaBuild]:
         """A new collection, unpublished (``complete`` False), filled with a copy of ``base``."""
         version = f"v{max((int(v[1:]) for v in self._versions()), default=0) + 1:06d}"
         tick = self._lease.renew if self._lease else (lambda: None)
@@ -261,10 +236,9 @@ class ServerBackend:
                         metadatas=page["metadatas"],
                     )
                 tick()
-        build = Build(version, _Guarded(collection, self), tick)
-        yield build
+        yield ChromaBuild(version, collection, self.guard, tick)
 
-    def publish(self, build: Build, manifest: dict[str, Any], keep: Sequence[str | None]) -> None:
+    def publish(self, build: ChromaBuild, manifest: dict[str, Any], keep: Sequence[str | None]) -> None:
         """Mark the build complete, repoint ``live``, drop versions neither live nor kept."""
         header = {k: v for k, v in manifest.items() if k not in {"chunks", "files"}}
         header["files"] = json.dumps(manifest.get("files") or {})
@@ -287,96 +261,3 @@ class ServerBackend:
                 self.client.delete_collection(_name(version))
             except NotFoundError:
                 pass
-
-
-class _Guarded:
-    """A collection whose write calls raise BackendUnavailable when the server is gone."""
-
-    def __init__(self, collection: Any, backend: ServerBackend) -> None:
-        self._collection = collection
-        self._backend = backend
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._collection, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._backend.guard():
-                return attr(*args, **kwargs)
-
-        return call
-
-
-class Lease:
-    """A best-effort single-writer lease stored as a record in ``careerbot-meta``."""
-
-    def __init__(self, meta: Any, backend: ServerBackend) -> None:
-        self.meta = meta
-        self.backend = backend
-        self.owner = uuid.uuid4().hex
-        self.host = socket.gethostname()
-        self.pid = os.getpid()
-        self._written = 0.0
-
-    def _read(self) -> dict[str, Any] | None:
-        with self.backend.guard():
-            got = self.meta.get(ids=[LEASE_ID], include=["metadatas"])
-        return dict(got["metadatas"][0]) if got["ids"] else None
-
-    def _write(self) -> None:
-        now = time.time()
-        record = {"owner": self.owner, "host": self.host, "pid": self.pid,
-                  "expires": now + LEASE_SECONDS}
-        with self.backend.guard():
-            self.meta.upsert(ids=[LEASE_ID], embeddings=[[0.0]], metadatas=[record])
-        self._written = now
-
-    def _stale(self, held: dict[str, Any]) -> bool:
-        if float(held.get("expires", 0)) < time.time():
-            return True
-        if held.get("host") == self.host:
-            try:
-                os.kill(int(held.get("pid", 0)), 0)
-            except ProcessLookupError:
-                return True  # the writer on this machine died (kill -9, power cut)
-            except (PermissionError, ValueError, OverflowError):
-                return False
-        return False
-
-    def _busy(self, held: dict[str, Any] | None) -> IndexBusy:
-        who = f"{held.get('host')} pid {held.get('pid')}" if held else "another process"
-        return IndexBusy(
-            f"The index on {self.backend.url} is being updated by {who}. "
-            "Try again when it finishes."
-        )
-
-    def acquire(self) -> None:
-        """Take the lease, or raise IndexBusy when a live writer holds it."""
-        held = self._read()
-        if held and held.get("owner") != self.owner and not self._stale(held):
-            raise self._busy(held)
-        self._write()
-        time.sleep(SETTLE_SECONDS)  # a rival that read the old lease has written by now
-        held = self._read()
-        if not held or held.get("owner") != self.owner:
-            raise self._busy(held)
-
-    def renew(self, force: bool = False) -> None:
-        """Extend the lease (at most every third of its term unless ``force``)."""
-        if not force and time.time() - self._written < LEASE_SECONDS / 3:
-            return
-        held = self._read()
-        if not held or held.get("owner") != self.owner:
-            raise IndexBusy("Lost the index writer lease to another process; ingest again.")
-        self._write()
-
-    def release(self) -> None:
-        """Give the lease up if it is still ours (never raises for a lost server)."""
-        try:
-            held = self._read()
-            if held and held.get("owner") == self.owner:
-                with self.backend.guard():
-                    self.meta.delete(ids=[LEASE_ID])
-        except CareerBotError:
-            pass  # the lease expires on its own

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from careerbot.config import Settings, settings_table
 from careerbot.errors import CareerBotError
+
+if TYPE_CHECKING:
+    from careerbot.bot import CareerBot
 
 app = typer.Typer(
     name="careerbot",
@@ -70,7 +73,7 @@ def domain_errors() -> Iterator[None]:
         raise typer.Exit(130) from e
 
 
-def make_bot(**overrides: Any) -> Any:
+def make_bot(**overrides: Any) -> CareerBot:
     """Build the bot from settings (environment < options); imported late for a fast --help."""
     from careerbot.bot import CareerBot
 
@@ -120,13 +123,9 @@ def ingest(
     Only new or changed passages are embedded; the previous index keeps answering until
     the new one is complete.
     """
-    from careerbot.embed import LocalEmbeddings
-    from careerbot.index import IndexStore
-
     with domain_errors():
-        settings = Settings.resolve(corpus=corpus, home=home, chroma_url=chroma_url)
-        store = IndexStore(settings, LocalEmbeddings(settings.model_dir))
-        report = store.ingest(rebuild=rebuild, progress=sys.stderr.isatty())
+        bot = make_bot(corpus=corpus, home=home, chroma_url=chroma_url)
+        report = bot.ingest(rebuild=rebuild, progress=sys.stderr.isatty())
     if report.rebuilt_because and report.rebuilt_because != "--rebuild":
         err.print(f"Rebuilding the index: {report.rebuilt_because}.")
     out.print(report.summary())
@@ -155,11 +154,13 @@ def chat(
 
     Example: careerbot chat --port 7860, then open http://127.0.0.1:7860/
     """
-    from careerbot import web
+    from careerbot.app.access import check_host, parse_auth
 
     with domain_errors():
-        credentials = web.parse_auth(auth, auth_file)
-        web.check_host(host, credentials, insecure)
+        credentials = parse_auth(auth, auth_file)
+        check_host(host, credentials, insecure)
+        from careerbot.app import web
+
         web.serve(Settings.resolve(corpus=corpus, home=home), host, port, credentials, insecure)
 
 
@@ -173,7 +174,7 @@ def feedback_export(
     home: HomeOpt = None,
 ) -> None:
     """Print every feedback row (question, history, answer, citations, vote, comment, ...)."""
-    from careerbot.feedback import FeedbackStore
+    from careerbot.app.feedback import FeedbackStore
 
     with domain_errors():
         settings = Settings.resolve(home=home)
@@ -204,7 +205,7 @@ def eval_(
 
     Example: careerbot eval evals/questions.jsonl --fail-under fact_recall=0.95
     """
-    from careerbot.evaluate import run_cli
+    from careerbot.evaluation.runner import run_cli
 
     with domain_errors():
         code = run_cli(
@@ -229,11 +230,6 @@ def settings() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     app(args=argv)
-
-
-def register(command: Callable[..., Any], name: str | None = None) -> None:
-    """Add a command defined in another module (keeps edge modules short)."""
-    app.command(name=name)(command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The edges: the command line, the chat page and the feedback store. Nothing imports them."""

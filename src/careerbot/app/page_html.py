@@ -1,0 +1,121 @@
+"""The chat page's HTML, built by pure functions: every piece of user or corpus text is
+escaped, inside an HTML block, so no Markdown link, image or tag of its own is rendered.
+
+Tested without a server; :mod:`careerbot.app.web` wires them into Gradio.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from careerbot.core.facts import OccupationFacts
+from careerbot.errors import CareerBotError, IndexBusy
+from careerbot.result import Citation
+
+Turn = dict[str, Any]
+"""One exchange: question, answer (raw text), citations (dicts), error (bool)."""
+
+SHOWN_QUESTION_CHARS = 400
+
+
+def text_html(text: str) -> str:
+    """Escape text for an HTML block: entities for markup, ``<br>`` for new lines."""
+    return html.escape(text, quote=True).replace("\n", "<br>")
+
+
+def render_question(question: str, limit: int = SHOWN_QUESTION_CHARS) -> str:
+    """The user's message as shown in the chat: escaped, a very long one shortened."""
+    shown = question if len(question) <= limit else (
+        f"{question[:limit]}… ({len(question):,} characters)"
+    )
+    return f'<div class="cb-q">{text_html(shown)}</div>'
+
+
+def sources_html(citations: Sequence[Citation]) -> str:
+    """Numbered sources: section and cited sentence, the whole passage expandable."""
+    if not citations:
+        return ""
+    items = []
+    for c in citations:
+        passage = c.passage or c.quote
+        at = passage.find(c.quote) if c.quote else -1
+        if at >= 0:
+            body = (text_html(passage[:at]) + "<mark>" + text_html(c.quote) + "</mark>"
+                    + text_html(passage[at + len(c.quote):]))
+        else:
+            body = text_html(passage)
+        items.append(
+            f"<details><summary>[{c.n}] <b>{text_html(c.section)}</b>: "
+            f"“{text_html(c.quote)}”</summary><div class=\"cb-passage\">{body}"
+            f"<br><small>{text_html(c.source)}, characters {c.start}–{c.end}</small>"
+            "</div></details>"
+        )
+    return '<div class="cb-sources"><b>Sources</b>' + "".join(items) + "</div>"
+
+
+def render_answer(text: str, citations: Sequence[Citation] = (), error: bool = False) -> str:
+    """An assistant message: the escaped answer text, then its sources."""
+    cls = "cb-a cb-error" if error else "cb-a"
+    return f'<div class="{cls}">{text_html(text)}</div>' + sources_html(citations)
+
+
+def citations_of(turn: Turn) -> list[Citation]:
+    """The citations of a stored turn, as objects again."""
+    return [Citation(**c) for c in turn.get("citations", [])]
+
+
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The Chatbot value for some turns: exactly two messages per turn."""
+    out = []
+    for t in turns:
+        out.append({"role": "user", "content": render_question(t["question"])})
+        out.append({"role": "assistant",
+                    "content": render_answer(t["answer"], citations_of(t), t.get("error", False))})
+    return out
+
+
+def friendly(error: BaseException) -> str:
+    """What the chat says when a question cannot be answered."""
+    if isinstance(error, IndexBusy):
+        return "The index is being rebuilt, try again in a few seconds."
+    if isinstance(error, CareerBotError):
+        return str(error)
+    return "Sorry, something went wrong on our side. Please try again in a moment."
+
+
+def facts_html(facts: OccupationFacts | None) -> str:
+    """The "Quick facts" panel: each fact with its section and cited sentence."""
+    if facts is None or not facts.facts:
+        return "<h3>Quick facts</h3><p>No quick facts could be found in the corpus.</p>"
+    rows = [
+        f"<dt>{text_html(f.label)}</dt><dd>{text_html(f.value)}<br>"
+        f"<span class=\"cb-cite\" title=\"{text_html(f.source)}, characters {f.start}–{f.end}\">"
+        f"{text_html(f.section)}: “{text_html(f.sentence)}”</span></dd>"
+        for f in facts.facts
+    ]
+    return (f"<h3>Quick facts: {text_html(facts.title)}</h3>"
+            f"<dl class=\"cb-facts\">{''.join(rows)}</dl>")
+
+
+def pay_rows(facts: OccupationFacts | None) -> list[dict[str, Any]]:
+    """Bar chart rows (industry, median pay), highest first."""
+    if facts is None:
+        return []
+    rows = [{"industry": p.industry, "median_pay": p.wage} for p in facts.pay_by_industry]
+    return sorted(rows, key=lambda r: -r["median_pay"])
+
+
+def conversation_markdown(title: str, turns: Sequence[Turn]) -> str:
+    """The conversation as a Markdown document, each answer followed by its sources."""
+    lines = [f"# careerbot conversation: {title}", ""]
+    for t in turns:
+        lines += ["## You", "", t["question"], "", "## careerbot", "", t["answer"], ""]
+        cites = citations_of(t)
+        if cites:
+            lines += ["Sources:", ""]
+            lines += [f"- [{c.n}] **{c.section}**: “{c.quote}” ({c.source}, characters "
+                      f"{c.start}–{c.end})" for c in cites]
+            lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""Words, numbers and patterns: the lexical layer shared by chunking, search and answering.
+
+Career questions and occupation profiles use different words for the same thing
+("salary" vs "median annual wage", "doctors" vs "physicians"); mapping both sides to a
+shared concept token lets exact matching do the work of a thesaurus. The word lists are
+data files (``careerbot/data``); the patterns below exist once each, for every module.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+from careerbot import resources
+
+_WORD = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:['’][a-z]+)?")
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+"""Whitespace after sentence punctuation: a plain split for questions and generated text."""
+BULLET = re.compile(r"^\s*(?:[•·▪‣◦]\s*|[*-]\s+|\d{1,2}[.)]\s+)")
+"""A list-item marker at the start of a line ("• ", "- ", "* ", "1. ", "2) ")."""
+MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+"""A citation marker in answer text: ``[1]`` or ``[1, 2]``."""
+MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+"""A run of citation markers with the spaces before them: ``" [1][2]"``."""
+
+STOPWORDS = resources.words("stopwords")
+"""Words that carry no topic in a question or a passage."""
+GENERIC = resources.words("generic")
+"""Question fillers: a question word outside the corpus vocabulary and outside this list
+names something the profile does not cover (a place, another occupation, a figure it lacks)."""
+CONCEPTS = resources.classes("concepts")
+"""Concept classes: every listed word is replaced by the class name (which also matches)."""
+_CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
+OCCUPATIONS = resources.words("occupations")
+"""Other occupations: a question about their pay or duties is not about this profile's."""
+INTENTS = frozenset(
+    {"pay", "employ", "grow", "opening", "license", "certify", "degree", "educate", "hour", "duty",
+     "advance", "quality", "interest", "require"}
+)
+"""Concepts that name the kind of fact asked for."""
+
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules?|prompt|above|previous|prior|"
+    r"source|document|context)\b|system\s+(prompt|override|message)|\byou are now\b|\bpretend\b|"
+    r"\bjailbreak\b|note to the (assistant|ai|model|bot)|\balways (say|report|answer|respond)\b|"
+    r"\bact as\b|\bdeveloper mode\b|\bno rules\b",
+    re.IGNORECASE,
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and normalised numbers ("$101,340" -> "101340", "10%" -> "10", "%")."""
+    out: list[str] = []
+    for m in _WORD.finditer(text.lower().replace("’", "'")):
+        tok = m.group(0)
+        if tok[0] == "$" or tok[0].isdigit():
+            if tok.endswith("%"):
+                out.extend([normalise_number(tok), "%"])
+            else:
+                out.append(normalise_number(tok))
+        else:
+            out.append(tok)
+    return out
+
+
+def normalise_number(tok: str) -> str:
+    """'$101,340' / '101,340' / '101340' -> '101340'; '2.5' stays '2.5'."""
+    tok = tok.strip("$%").rstrip(",.")
+    return tok.replace(",", "")
+
+
+def canonical_number(raw: str) -> str:
+    """One spelling per figure, for comparing them: '$101,340' / '101340.00' -> '101340'."""
+    tok = normalise_number(raw.replace(" ", ""))
+    if "." in tok:
+        tok = tok.rstrip("0").rstrip(".")
+    return tok.lstrip("0") or "0"
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """A concept name for a listed word, else the Snowball stem ("managers" -> "manag")."""
+    word = word.replace("’", "'").removesuffix("'s").removesuffix("'")
+    if word in _CONCEPT_OF:
+        return _CONCEPT_OF[word]
+    if word[:1].isdigit():
+        return word
+    stemmed = _STEMMER.stemWord(word)
+    return _CONCEPT_OF.get(stemmed, stemmed)
+
+
+@lru_cache(maxsize=8192)
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of a text, cached: the answerer scores the same passages and
+    leads for many candidate sentences, and again for every question."""
+    return frozenset(terms(text))
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text: stemmed, concept-mapped, stop words removed."""
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS]
+
+
+def is_number(term: str) -> bool:
+    """True for a normalised number token."""
+    return term[:1].isdigit()
+
+
+def is_year(term: str) -> bool:
+    """True for a plausible calendar year."""
+    return term.isdigit() and len(term) == 4 and 1900 <= int(term) <= 2100
+
+
+def is_injection(sentence: str) -> bool:
+    """True when a sentence tries to give the bot instructions instead of asking."""
+    return _INJECTION.search(sentence) is not None
+
+
+GENERIC_STEMS = frozenset(stem(w) for w in GENERIC if w not in _CONCEPT_OF) - set(CONCEPTS)
+

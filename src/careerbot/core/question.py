@@ -1,0 +1,264 @@
+"""Reading a question: what it asks for, about what, and what it leans on from history.
+
+Plain functions over text and the keyword index's vocabulary; no model, no database.
+The form of fact a question asks for is an :class:`AnswerType`; :data:`FORMS` is the one
+table that says how each is recognised in a question, how well a passage chunk fits it,
+and whether it is a figure. A new answer type is one member and one row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from careerbot.core.keywords import KeywordIndex
+from careerbot.core.lexicon import (
+    GENERIC,
+    GENERIC_STEMS,
+    INTENTS,
+    OCCUPATIONS,
+    SENTENCE_BREAK,
+    STOPWORDS,
+    is_injection,
+    is_number,
+    stem,
+    term_set,
+    tokens,
+)
+
+LONG_QUESTION = 200
+_PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one)\b", re.I)
+_ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
+_PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|except|other than)\s+(?:a|an|the|in|at|for)\s+(\w+)(?:\s+(\w+))?", re.I)
+
+
+@dataclass
+class Query:
+    """What a question asks, reduced to terms the passages can be matched on."""
+
+    text: str
+    terms: list[str]
+    carried: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    quantities: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
+    about_subject: bool = False
+    phrase: set[str] = field(default_factory=set)
+    answer_type: AnswerType = field(default_factory=lambda: AnswerType.TEXT)
+    injection: bool = False
+
+    @property
+    def retrieval_text(self) -> str:
+        """The question plus carried-over topic words, for search."""
+        return f"{' '.join(self.carried)} {self.text}".strip()
+
+    @property
+    def intents(self) -> set[str]:
+        """Which kind of fact is asked for (pay, license, growth, ...)."""
+        return {t for t in self.terms + self.carried if t in INTENTS}
+
+
+def focus(question: str) -> tuple[str, bool]:
+    """The part of a question that asks, minus any embedded instructions to the bot.
+
+    Long questions tell a life story before asking; the asking sentence is what must be
+    answered. Returns (focus text, whether instructions were removed).
+    """
+    sentences = [s for s in SENTENCE_BREAK.split(re.sub(r"[()]", ". ", question.strip())) if s.strip()]
+    kept = [s for s in sentences if not is_injection(s)]
+    injection = len(kept) < len(sentences)
+    if len(question) > LONG_QUESTION:
+        asking = [s for s in kept if s.rstrip().endswith("?")] or kept[-1:]
+        kept = asking[-2:] if len(" ".join(asking[-1:]).split()) < 8 else asking[-1:]
+    return " ".join(kept).strip(" ."), injection
+
+
+def analyse(
+    question: str,
+    history: Sequence[tuple[str, str]],
+    keywords: KeywordIndex,
+    subject: set[str],
+) -> Query:
+    """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
+    text, injection = focus(question)
+    text = _PER_HOUR.sub("hourly", text)
+    raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
+           if w not in STOPWORDS]
+    q = Query(text=text, terms=[], injection=injection)
+    q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
+    for word in raw:
+        term = stem(word)
+        if term in subject:
+            q.about_subject = True
+            continue
+        q.terms.append(term)
+        if is_number(term):
+            q.numbers.append(term)
+        elif not keywords.knows(term) and word not in GENERIC and term not in GENERIC_STEMS:
+            if term not in INTENTS and word.isalpha() and len(word) > 3:
+                q.unknown.append(word)
+        elif word in OCCUPATIONS:
+            q.persons.append(term)
+    q.excluded = {stem(w) for m in _NEGATED.finditer(text) for w in m.groups() if w} - STOPWORDS
+    q.terms = [t for t in q.terms if t not in q.excluded]
+    q.answer_type = answer_type(text, q.terms)
+    q.quantities = quantities(text)
+    if history and is_follow_up(text, q):
+        previous = analyse(history[-1][0], history[:-1], keywords, subject)
+        own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
+        if not q.intents:
+            q.carried += [t for t in previous.terms if t in INTENTS]
+            if q.answer_type == "text":
+                q.answer_type = previous.answer_type
+        if not own_entities or _PRONOUN.search(text) and not q.intents:
+            q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
+    return q
+
+
+def quantities(text: str) -> set[str]:
+    """What the figures in a text count: "50,000 jobs" -> {"employ"}, "10%" -> {"percent"}."""
+    toks = tokens(text)
+    return {stem(toks[i + 1]) for i in range(len(toks) - 1) if is_number(toks[i])}
+
+
+def is_follow_up(text: str, q: Query) -> bool:
+    """Elliptical or pronoun-led questions lean on the previous one."""
+    content = [t for t in q.terms if t not in GENERIC_STEMS]
+    return bool(_ELLIPTIC.match(text)) or len(content) <= 3 and bool(_PRONOUN.search(text))
+
+
+class AnswerType(StrEnum):
+    """The form of fact a question asks for."""
+
+    TEXT = "text"
+    REASON = "reason"
+    POINTER = "pointer"
+    DEFINITION = "definition"
+    PERSON = "person"
+    PLACE = "place"
+    FREQUENCY = "frequency"
+    DURATION = "duration"
+    DATE = "date"
+    MONEY = "money"
+    NUMBER = "number"
+
+
+class Quotable(Protocol):
+    """A candidate chunk as the fit functions see it."""
+
+    @property
+    def text(self) -> str: ...  # noqa: D102
+
+    @property
+    def kind(self) -> str: ...  # noqa: D102
+
+    @property
+    def lead(self) -> str: ...  # noqa: D102
+
+
+Detector = Callable[[str, Sequence[str]], bool]
+"""(lower-cased question, its terms) -> whether the question asks for this form."""
+Fit = Callable[[Query, Quotable], float]
+"""+1 when a chunk holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """One row of :data:`FORMS`."""
+
+    type: AnswerType
+    asks: Detector
+    fits: Fit
+    figure: bool = False
+
+
+_MONEY_UNIT = re.compile(r"\$\s?\d")
+_DIGIT = re.compile(r"\d")
+_POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
+_FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
+_CAUSAL = re.compile(r"\b(as|because|since|due to|result|results|lead to|leads to|drive|create|"
+                     r"therefore|means|thanks to)\b", re.I)
+_PLACE = re.compile(r"\b(in|at)\s+(an?\s+|the\s+)?[a-z]{4,}")
+
+
+def _matches(pattern: str, how: Callable[..., object] = re.search) -> Detector:
+    compiled = re.compile(pattern)
+    return lambda low, _terms: bool(how(compiled, low))
+
+
+def _has(pattern: re.Pattern[str], yes: float = 1.0, no: float = -1.0) -> Fit:
+    return lambda _q, c: yes if pattern.search(c.text) else no
+
+
+def _fits_money(_q: Query, c: Quotable) -> float:
+    row_of_pay = c.kind == "row" and "pay" in term_set(c.lead) and _DIGIT.search(c.text)
+    return 1.0 if _MONEY_UNIT.search(c.text) or row_of_pay else -1.0
+
+
+def _fits_number(q: Query, c: Quotable) -> float:
+    if "grow" in q.intents and "opening" not in q.terms:
+        return 1.0 if re.search(r"\d\s*(%|percent)", c.text) else -1.0
+    return 1.0 if _DIGIT.search(c.text) else -1.0
+
+
+def _fits_definition(q: Query, c: Quotable) -> float:
+    opening = {stem(t) for t in tokens(c.text)[:4]}
+    return 1.0 if len(opening & q.phrase) >= min(2, len(q.phrase)) > 0 else 0.0
+
+
+def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
+    short = re.match(r"\s*(what's|what is|what are|who is|who are)\s+(?!the\b)", low)
+    return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
+
+
+FORMS: tuple[Form, ...] = (
+    Form(AnswerType.REASON, _matches(r"^\s*why\b|\bwhat (drives|causes)\b"), _has(_CAUSAL, no=0.0)),
+    Form(AnswerType.TEXT, _matches(r"\bmean\b|\bmeaning\b|\bdefinition\b|\bdefine\b"),
+         lambda _q, _c: 0.0),
+    Form(AnswerType.POINTER,
+         _matches(r"\bwhere (can|do|should|could) i\b|\bwhich organi[sz]ation|\bwho (offers|has)\b"),
+         lambda _q, c: 1.0 if _POINTER.search(c.text) or c.lead else 0.0),
+    Form(AnswerType.DEFINITION, _asks_definition, _fits_definition),
+    Form(AnswerType.PERSON, _matches(r"\s*who (do|does|will|would|did)\b", re.match),
+         lambda _q, c: 1.0 if OCCUPATIONS & set(tokens(c.text)) else 0.0),
+    Form(AnswerType.PLACE, lambda low, _t: bool(re.match(r"\s*where\b", low)) and "come from" not in low,
+         _has(_PLACE, no=0.0)),
+    Form(AnswerType.FREQUENCY, lambda low, _t: "how often" in low, _has(_FREQUENCY), figure=True),
+    Form(AnswerType.DURATION, lambda low, _t: "how long" in low, _has(_DIGIT), figure=True),
+    Form(AnswerType.DATE, _matches(r"\b(when|what date|what year|which year)\b"), _has(_DIGIT),
+         figure=True),
+    Form(AnswerType.MONEY,
+         lambda low, t: "pay" in t and bool(re.search(r"\bhow much\b|\bsalary\b|\bwage\b|\bearn|"
+                                                      r"\bmake\b|\bpay\b", low)),
+         _fits_money, figure=True),
+    Form(AnswerType.NUMBER,
+         lambda low, t: bool(re.search(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|"
+                                       r"\brate\b", low)) or "percent" in t,
+         _fits_number, figure=True),
+)
+"""Every answer type, in the order questions are tested for them (the first match wins)."""
+FORM_OF = {f.type: f for f in FORMS}
+
+
+def answer_type(text: str, q_terms: Sequence[str]) -> AnswerType:
+    """The form of fact asked for: the first row of :data:`FORMS` whose detector matches."""
+    low = text.lower()
+    return next((f.type for f in FORMS if f.asks(low, q_terms)), AnswerType.TEXT)
+
+
+def form_fit(q: Query, chunk: Quotable) -> float:
+    """+1 when a chunk holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
+    if q.quantities & quantities(chunk.text):
+        return 1.0
+    return FORM_OF[q.answer_type].fits(q, chunk)
+
+
+def is_figure(q: Query) -> bool:
+    """True when the question asks for a figure (money, a number, a duration, a date...)."""
+    return FORM_OF[q.answer_type].figure

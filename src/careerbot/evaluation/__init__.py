@@ -1,0 +1,1 @@
+"""Evaluation: question files, scoring, a metric registry, reports, and the runner."""

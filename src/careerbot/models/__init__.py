@@ -1,0 +1,1 @@
+"""Models: the local embedding model (passages and questions) and optional chat models."""

@@ -1,0 +1,49 @@
+"""BM25, rank fusion and spelling correction (core/keywords.py), checked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from careerbot.core.keywords import KeywordIndex, fuse, query_terms
+
+
+def bm25(tf: int, df: int, n: int, length: int, avg: float, k1: float = 1.2, b: float = 0.75) -> float:
+    idf = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+    return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
+
+
+def test_bm25_scores_match_a_hand_computed_case() -> None:
+    # "salary" and "wages" both map to the concept "pay": doc 0 holds it twice.
+    index = KeywordIndex(["The salary and wages of hospitals.", "Hospitals."])
+    assert index.n == 2 and index.df("pay") == 1 and index.df("hospital") == 2
+    # doc 0 has three terms (pay, pay, hospital), doc 1 one: the average length is 2.
+    pay0 = bm25(tf=2, df=1, n=2, length=3, avg=2.0)
+    hosp0, hosp1 = bm25(1, 2, 2, 3, 2.0), bm25(1, 2, 2, 1, 2.0)
+    assert pay0 == pytest.approx(0.83554, abs=1e-4)
+    got = dict(index.search(["pay", "hospital"], k=5))
+    assert got[0] == pytest.approx(pay0 + hosp0, rel=1e-5)
+    assert got[1] == pytest.approx(hosp1, rel=1e-5)
+    assert index.search(["pay"], k=1) == [(0, pytest.approx(pay0, rel=1e-5))]
+    assert index.search(["nothing"], k=3) == [] and index.search(["pay"], k=0) == []
+
+
+def test_fuse_sums_reciprocal_ranks() -> None:
+    fused = fuse([[1, 2], [2, 3]], k=60)
+    assert fused == {1: pytest.approx(1 / 61), 2: pytest.approx(1 / 62 + 1 / 61), 3: pytest.approx(1 / 62)}
+    assert max(fused, key=lambda i: fused[i]) == 2
+
+
+def test_spelling_is_corrected_against_the_corpus_vocabulary() -> None:
+    index = KeywordIndex(["Medical and health services managers plan budgets."])
+    assert index.correct("medcal") == "medical"
+    assert index.correct("budgts") == "budgets"
+    assert index.correct("zzzzzz") == "zzzzzz"  # nothing close: left alone
+    assert index.correct("pay") == "pay"  # short and known words are never touched
+    assert query_terms("medcal budgts", index) == ["medic", "budget"]
+
+
+def test_figures_in_the_corpus_are_known() -> None:
+    index = KeywordIndex(["The median wage was $101,340 in May 2021."])
+    assert {"101340", "2021"} <= index.numbers
