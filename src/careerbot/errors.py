@@ -39,3 +39,7 @@ class BackendUnavailable(CareerBotError):
 
 class EvalFileError(CareerBotError):
     """An eval question file or baseline is unreadable or malformed (names file and line)."""
+
+
+class FeedbackStoreError(CareerBotError):
+    """The feedback database cannot be read or written (damaged, locked, not SQLite)."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from careerbot.errors import ConfigError
+from careerbot.errors import ConfigError, FeedbackStoreError
 
 COLUMNS = (
     "id", "timestamp", "app_version", "question", "history", "answer", "citations", "vote",
@@ -35,6 +35,21 @@ CREATE TABLE IF NOT EXISTS feedback (
 )
 """
 FORMATS = ("csv", "jsonl")
+MAX_COMMENT_CHARS = 2000
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _clean_comment(comment: str) -> str:
+    """Strip and cap a comment, so one visitor cannot grow the database without bound."""
+    return comment.strip()[:MAX_COMMENT_CHARS]
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Prefix ``'`` to text a spreadsheet would run as a formula; other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _version() -> str:
@@ -52,10 +67,16 @@ class FeedbackStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            yield conn
+        try:
+            with closing(sqlite3.connect(self.path, timeout=10)) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                yield conn
+        except sqlite3.DatabaseError as e:  # also OperationalError: locked, unreadable, ...
+            raise FeedbackStoreError(
+                f"Cannot use the feedback database {self.path} ({e}). If it is damaged, move it "
+                "aside (e.g. add .bad to its name); a new one is started on the next vote."
+            ) from e
 
     def record(
         self,
@@ -77,7 +98,7 @@ class FeedbackStore:
             answer,
             json.dumps(list(citations), ensure_ascii=False),
             vote,
-            comment.strip(),
+            _clean_comment(comment),
         )
         with self._connect() as conn, conn:
             cur = conn.execute(
@@ -91,7 +112,7 @@ class FeedbackStore:
         """Attach a comment to a stored vote, in one transaction; False if no such row."""
         with self._connect() as conn, conn:
             cur = conn.execute(
-                "UPDATE feedback SET comment = ? WHERE id = ?", (comment.strip(), row_id)
+                "UPDATE feedback SET comment = ? WHERE id = ?", (_clean_comment(comment), row_id)
             )
             return cur.rowcount == 1
 
@@ -111,7 +132,11 @@ class FeedbackStore:
         return out
 
     def export(self, out: TextIO, fmt: str = "csv") -> int:
-        """Write every row to ``out`` as CSV (JSON in the list columns) or JSON Lines."""
+        """Write every row to ``out`` as CSV (JSON in the list columns) or JSON Lines.
+
+        CSV text cells that a spreadsheet would run as formulas are prefixed with ``'``;
+        JSON Lines keep the stored text exactly.
+        """
         if fmt not in FORMATS:
             raise ConfigError(f"Unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}.")
         rows = self.rows()
@@ -125,5 +150,5 @@ class FeedbackStore:
             flat = dict(row)
             flat["history"] = json.dumps(row["history"], ensure_ascii=False)
             flat["citations"] = json.dumps(row["citations"], ensure_ascii=False)
-            writer.writerow(flat)
+            writer.writerow({k: spreadsheet_safe(v) for k, v in flat.items()})
         return len(rows)

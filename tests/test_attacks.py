@@ -1,0 +1,67 @@
+"""Hostile or careless input (issue 14): each test names the hole it keeps closed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from careerbot.app import cli
+from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
+from careerbot.errors import FeedbackStoreError
+
+runner = CliRunner()
+
+
+# Feedback store
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_formulas(tmp_path: Path, start: str) -> None:
+    store = FeedbackStore(tmp_path / "feedback.db")
+    formula = f'{start}HYPERLINK("http://evil.example","x")'
+    store.record(formula, [], formula, [], -1, "  =1+1")
+    out = io.StringIO()
+    store.export(out, "csv")
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["question"] == row["answer"] == "'" + formula
+    # The comment is stripped first, so its leading blanks do not hide the formula.
+    assert row["comment"] == "'=1+1"
+    assert row["vote"] == "-1"  # numbers are not text a spreadsheet would run
+
+
+def test_jsonl_export_keeps_text_exact(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.db")
+    store.record("=1+1", [], "answer", [], 1)
+    out = io.StringIO()
+    store.export(out, "jsonl")
+    assert '"question": "=1+1"' in out.getvalue()
+
+
+def test_comments_are_capped(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.db")
+    row = store.record("q", [], "a", [], 1, "x" * (MAX_COMMENT_CHARS + 500))
+    assert len(store.rows()[0]["comment"]) == MAX_COMMENT_CHARS
+    assert store.comment(row, "y" * (MAX_COMMENT_CHARS * 3))
+    assert store.rows()[0]["comment"] == "y" * MAX_COMMENT_CHARS
+
+
+def test_damaged_feedback_db_is_a_domain_error(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.db"
+    path.write_bytes(b"this is not SQLite\x00\xff" * 200)
+    with pytest.raises(FeedbackStoreError, match="move it"):
+        FeedbackStore(path).rows()
+
+
+def test_damaged_feedback_db_export_is_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "feedback.db").write_bytes(b"this is not SQLite\x00\xff" * 200)
+    result = runner.invoke(cli.app, ["feedback", "export", "--home", str(home)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error:") and "feedback.db" in line and "move it" in line
