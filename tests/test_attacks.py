@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from careerbot.app import cli
 from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from careerbot.errors import FeedbackStoreError
+from careerbot.result import Answer, Citation
 
 runner = CliRunner()
 
@@ -65,3 +66,34 @@ def test_damaged_feedback_db_export_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error:") and "feedback.db" in line and "move it" in line
+
+
+# CLI prints text inertly
+
+HOSTILE = "Pay [/note] is [red]x[/red] :x: [bold]"
+
+
+class _FixedBot:
+    chat_model = None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def ask(self, question: str) -> Answer:
+        cite = Citation(1, "job.txt", "Job", "Pay", HOSTILE, 0, len(HOSTILE), HOSTILE, 1.0)
+        return Answer(text=HOSTILE + " [1]", citations=[cite])
+
+
+def test_ask_prints_answer_text_verbatim(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "make_bot", lambda **_: _FixedBot())
+    result = runner.invoke(cli.app, ["ask", "How much?"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == [HOSTILE + " [1]", "", "Sources", f"[1] Pay: {HOSTILE}"]
+
+
+def test_markup_in_an_error_message_is_printed_not_parsed() -> None:
+    result = runner.invoke(cli.app, ["ingest", "--corpus", "[/x]"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error:") and "[/x]" in line and "does not exist" in line

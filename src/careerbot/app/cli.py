@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from careerbot.config import Settings, settings_table
 from careerbot.errors import CareerBotError
@@ -34,8 +35,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def inert_console(stderr: bool = False) -> Console:
+    """A console that prints text as it is, never as Rich markup or emoji codes.
+
+    Answers, quotes and error messages carry corpus and user text ("[/note]", ":x:");
+    styling goes through ``Text`` and ``style=`` instead.
+    """
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+out = inert_console()
+err = inert_console(stderr=True)
 
 CorpusOpt = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder of .txt/.md files.", show_default=False)
@@ -66,7 +78,7 @@ def domain_errors() -> Iterator[None]:
     try:
         yield
     except CareerBotError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(Text.assemble(("error:", "red"), " ", str(e)))
         raise typer.Exit(1) from e
     except KeyboardInterrupt as e:
         err.print("interrupted")
@@ -99,13 +111,13 @@ def ask(
         answer = bot.ask(question)
     if bot.chat_model is not None and not as_json:
         for note in answer.notes:
-            err.print(f"note: {note}", style="dim", markup=False)
+            err.print(f"note: {note}", style="dim")
     if as_json:
         out.print_json(json.dumps(answer.to_dict()))
         return
     out.print(answer.text)
     if answer.citations:
-        out.print("\n[bold]Sources[/bold]")
+        out.print("\nSources", style="bold")
         out.print(answer.sources_text())
 
 
