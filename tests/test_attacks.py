@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from careerbot.app import cli
+from careerbot.app.access import parse_auth
 from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from careerbot.errors import FeedbackStoreError
 from careerbot.result import Answer, Citation
@@ -97,3 +98,12 @@ def test_markup_in_an_error_message_is_printed_not_parsed() -> None:
     assert "Traceback" not in result.output
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error:") and "[/x]" in line and "does not exist" in line
+
+
+# Auth file
+
+
+def test_indented_comment_in_auth_file_is_not_a_login(tmp_path: Path) -> None:
+    path = tmp_path / "auth"
+    path.write_text("# team logins\n  # old:secret\n\t#gone:too\nalice:pw\n   \n")
+    assert parse_auth(None, path) == [("alice", "pw")]

@@ -28,14 +28,16 @@ def check_host(host: str, auth: object, insecure: bool) -> None:
 
 
 def parse_auth(auth: str | None, auth_file: Path | None) -> list[tuple[str, str]] | None:
-    """Credentials from ``USER:PASSWORD`` and/or a file of such lines (``#`` comments)."""
+    """Credentials from ``USER:PASSWORD`` and/or a file of such lines (``#`` starts a comment line)."""
     entries = [auth] if auth else []
     if auth_file is not None:
         try:
             text = auth_file.read_text()
         except OSError as e:
             raise ConfigError(f"Cannot read the auth file {auth_file}: {e.strerror}.") from e
-        entries += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+        # A comment is a line whose first non-blank character is "#", indented or not.
+        lines = [ln.strip() for ln in text.splitlines()]
+        entries += [ln for ln in lines if ln and not ln.startswith("#")]
         if not entries:
             raise ConfigError(f"The auth file {auth_file} has no USER:PASSWORD lines.")
     pairs = []
