@@ -123,3 +123,21 @@ def test_counts_below_one_are_refused_at_start(name: str, value: str) -> None:
 def test_counts_of_one_are_accepted() -> None:
     settings = Settings.resolve(env={"CAREERBOT_CHAT_CONCURRENCY": "1", "CAREERBOT_CHAT_QUEUE_SIZE": "1"})
     assert (settings.chat_concurrency, settings.chat_queue_size) == (1, 1)
+
+
+# Chat address
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("[::1]", "http://[::1]:7860/"),
+        ("::1", "http://[::1]:7860/"),
+        ("127.0.0.1", "http://127.0.0.1:7860/"),
+        ("localhost", "http://localhost:7860/"),
+    ],
+)
+def test_page_url_brackets_ipv6_once(host: str, url: str) -> None:
+    from careerbot.app.web import page_url
+
+    assert page_url(host, 7860) == url

@@ -246,14 +246,19 @@ def launch_options(host: str, port: int, auth: list[tuple[str, str]] | None) -> 
     )
 
 
+def page_url(host: str, port: int) -> str:
+    """The address to open; an IPv6 host is bracketed once, whether given as ``::1`` or ``[::1]``."""
+    bare = host.strip().strip("[]")
+    return f"http://[{bare}]:{port}/" if ":" in bare else f"http://{bare}:{port}/"
+
+
 def serve(settings: Settings, host: str, port: int, auth: list[tuple[str, str]] | None,
           insecure: bool = False) -> None:
     """Check the address, build the index if needed, and serve the page until Ctrl-C."""
     check_host(host, auth, insecure)
     demo = build_app(CareerBot(settings), settings)
     demo.launch(**launch_options(host, port, auth))
-    shown = f"[{host}]" if ":" in host else host
-    print(f"careerbot chat is running at http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+    print(f"careerbot chat is running at {page_url(host, port)} (Ctrl-C to stop)", flush=True)
     try:
         demo.block_thread()
     except KeyboardInterrupt:
