@@ -13,6 +13,7 @@ from careerbot.app import cli
 from careerbot.app.access import parse_auth
 from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from careerbot.config import Settings
+from careerbot.corpus import load_documents
 from careerbot.errors import ConfigError, FeedbackStoreError
 from careerbot.result import Answer, Citation
 
@@ -141,3 +142,22 @@ def test_page_url_brackets_ipv6_once(host: str, url: str) -> None:
     from careerbot.app.web import page_url
 
     assert page_url(host, 7860) == url
+
+
+# Corpus symlinks
+
+
+def test_corpus_link_outside_the_folder_is_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "job.txt").write_text("Job\n\nWhat they do.\n")
+    (corpus / "inside.md").symlink_to(corpus / "job.txt")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password: hunter2\n")
+    (corpus / "leak.txt").symlink_to(secret)
+    docs = load_documents(corpus)
+    assert [d.source for d in docs] == ["inside.md", "job.txt"]
+    (notice,) = capsys.readouterr().err.strip().splitlines()
+    assert "leak.txt" in notice and "outside the corpus folder" in notice

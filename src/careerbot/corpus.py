@@ -6,6 +6,7 @@ The one place that touches corpus files; cutting them into chunks is pure
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from careerbot.core.chunking import CorpusFile, title_of
@@ -13,12 +14,20 @@ from careerbot.errors import CorpusError
 
 
 def load_documents(folder: Path) -> list[CorpusFile]:
-    """Read every ``.txt`` and ``.md`` file below ``folder``, sorted by path."""
+    """Read every ``.txt`` and ``.md`` file below ``folder``, sorted by path.
+
+    A link that leads outside ``folder`` is skipped with a notice on stderr, so a corpus
+    shared or unpacked from elsewhere cannot pull in other files of this machine.
+    """
     if not folder.is_dir():
         raise CorpusError(f"Corpus folder {folder} does not exist. Pass --corpus DIR.")
+    root = folder.resolve()
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".txt", ".md"} and p.is_file())
     docs = []
     for path in paths:
+        if not path.resolve().is_relative_to(root):
+            print(f"Skipping {path}: it links outside the corpus folder.", file=sys.stderr)
+            continue
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as e:
