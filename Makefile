@@ -45,7 +45,19 @@ test: install-test index
 	$(BIN)/careerbot eval evals/questions.jsonl --out evals/last-run --baseline evals/baseline/summary.json \
 		--fail-under fact_recall=0.95 --fail-under citation_support=0.95 \
 		--fail-under refusal_accuracy=0.95 --fail-under forbidden_violations=0 \
-		--fail-under answer_words_median=60
+		--fail-under answer_words_median=60 --fail-under dangling_openers=0
+	# Blind sets, written by writers who saw neither the code nor evals/ (see README,
+	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
+	# below issue 11's targets, which are not reached yet.
+	$(BIN)/careerbot eval evals/blind.jsonl --out evals/last-run/blind \
+		--fail-under fact_recall=0.68 --fail-under citation_support=0.78 \
+		--fail-under answerable_refused=0.10 --fail-under unanswerable_refused=0.70 \
+		--fail-under smalltalk_handled=0.65 --fail-under forbidden_violations=0 \
+		--fail-under dangling_openers=0
+	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
+		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
+	$(BIN)/careerbot eval evals/blind2.jsonl --out evals/last-run/blind2 \
+		--fail-under forbidden_violations=0
 
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow and not browser and not server"

@@ -100,7 +100,9 @@ def test_out_of_corpus_questions_are_refused(bot: CareerBot, question: str) -> N
     assert not answer.citations
     for figure in ("$101,340", "$119,450", "480,700"):
         assert figure not in answer.text
-    assert "Pay" in answer.text  # points to what the profile covers
+    # points to what the profile covers: the closest sections, or (off-topic) its sections
+    assert "closest sections are:" in answer.text or "which covers" in answer.text
+    assert answer.text.count(";") <= 2 or answer.kind == "decline"
 
 
 def test_prompt_injection_is_not_obeyed(bot: CareerBot) -> None:

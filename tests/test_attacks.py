@@ -161,3 +161,19 @@ def test_corpus_link_outside_the_folder_is_skipped(
     assert [d.source for d in docs] == ["inside.md", "job.txt"]
     (notice,) = capsys.readouterr().err.strip().splitlines()
     assert "leak.txt" in notice and "outside the corpus folder" in notice
+
+
+def test_a_vote_on_a_damaged_feedback_db_says_it_was_not_saved(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from careerbot.app.web import ChatPage
+
+    page = ChatPage.__new__(ChatPage)  # only the feedback store is needed here
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "feedback.db").write_bytes(b"this is not a database" * 100)
+    page.feedback = FeedbackStore(home / "feedback.db")
+    turns = [{"question": "Pay?", "answer": "A [1].", "citations": [], "error": False}]
+    status, row = page.vote(turns, "", SimpleNamespace(index=1, liked=True))
+    assert status.startswith("Your vote was not saved") and row is None
+    assert page.add_comment("hello", 1)[0].startswith("Your comment was not saved")

@@ -27,7 +27,7 @@ from careerbot.result import Answer, Citation
 ROOT = Path(__file__).resolve().parents[1]
 PER_QUESTION_KEYS = [
     "id", "question", "answerable", "expected_facts", "got", "refused", "cited_sections",
-    "facts_ok", "support_ok", "section_rank", "forbidden_hits", "latency_ms", "error",
+    "facts_ok", "support_ok", "section_rank", "forbidden_hits", "latency_ms", "error", "kind",
 ]
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import careerbot.index.base as base_module
-import careerbot.index.folder as folder_module
 import careerbot.index.store as store_module
 from careerbot import CareerBot, Settings
 from careerbot.index.store import IndexStore
@@ -47,14 +46,14 @@ def test_index_is_read_in_pages(fresh_home: Path, monkeypatch: pytest.MonkeyPatc
     whole = IndexStore(settings, LocalEmbeddings(settings.model_dir)).open()
     monkeypatch.setattr(base_module, "PAGE", 7)
     calls: list[int] = []
-    real = folder_module.pages
+    real = base_module.pages
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         for page in real(*args, **kwargs):
             calls.append(len(page["ids"]))
             yield page
 
-    monkeypatch.setattr(folder_module, "pages", counting)
+    monkeypatch.setattr(base_module, "pages", counting)
     paged = IndexStore(settings, LocalEmbeddings(settings.model_dir)).open()
     assert len(calls) == -(-len(whole.ids) // 7) and max(calls) == 7
     assert paged.ids == whole.ids and paged.chunks == whole.chunks

@@ -13,18 +13,21 @@ from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from careerbot import resources
 from careerbot.config import Settings
 from careerbot.core import extractive, generative
+from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.lexicon import terms
-from careerbot.core.question import Query, analyse
+from careerbot.core.question import Query, analyse, on_topic
 from careerbot.core.suggest import suggestions
 from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
 from careerbot.index.base import IndexedChunks, IngestReport
 from careerbot.index.store import IndexStore
 from careerbot.models import chat
 from careerbot.models.embeddings import LocalEmbeddings
+from careerbot.models.intents import IntentModel
 from careerbot.result import Answer
 from careerbot.retrieve import HybridRetriever
 
@@ -71,6 +74,7 @@ class CareerBot:
         self._chat_model_built = chat_model is not None
         self.embeddings = LocalEmbeddings(self.settings.model_dir)
         self.store = IndexStore(self.settings, self.embeddings)
+        self.intents = IntentModel(self.embeddings)
         self._live_state: _Live | None = None
         self._lock = threading.Lock()
 
@@ -82,6 +86,10 @@ class CareerBot:
             self._chat_model = chat.build_chat_model(self.settings)
             self._chat_model_built = True
         return self._chat_model
+
+    @chat_model.setter
+    def chat_model(self, model: BaseChatModel | None) -> None:
+        self._chat_model, self._chat_model_built = model, True
 
     # -- index ---------------------------------------------------------------------------
 
@@ -157,8 +165,43 @@ class CareerBot:
         question, turns = self._check(question, history)
         if self.chat_model is not None:
             return _final(self._generate(question, turns))
-        live, q, docs = self._retrieve(question, turns)
-        return self._extract(live, q, docs)
+        return self._converse(question, turns)
+
+    def _converse(self, question: str, turns: History) -> Answer:
+        """The extractive reply: whole and, for a multi-part question, part by part."""
+        whole = self._turn(question, turns)
+        parts = split_parts(question)
+        if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
+            return whole
+        # Each part answered on its own adds what the whole question's answer lacks.
+        cited = {(c.source, c.start) for c in whole.citations}
+        extra = [a for a in (self._turn(p, turns) for p in parts)
+                 if a.kind == "answer" and {(c.source, c.start) for c in a.citations} - cited]
+        if whole.kind == "answer":
+            extra.insert(0, whole)
+        return merge(extra) if extra else whole
+
+    def _turn(self, question: str, turns: History) -> Answer:
+        """One question: small talk, a decline, advice from several sections, or an answer."""
+        live = self._live()
+        q = analyse(question, turns, live.retriever.keywords, live.subject)
+        vector = self.embeddings.encode_query(q.text)
+        intent = self.intents.classify(vector)
+        topic = on_topic(q, live.retriever.keywords)
+        if intent.clearly_offtopic or not topic and not q.unknown:
+            if intent.smalltalk or not intent.advice:
+                label = intent.label if intent.smalltalk else "decline"
+                return reply(label, live.title, [s for s, _ in self.suggestions()], live.sections)
+        base = self._extract(live, q, self._search(live, q, vector) if topic else [])
+        if not intent.advice or base.refused and topic:
+            return base
+        facets = [self._extract(*self._retrieve(f, [])) for f in resources.examples("advice")[intent.label]]
+        parts = ([base] if topic else []) + [a for a in facets if not a.refused]
+        return merge(parts) if parts else base
+
+    def _search(self, live: _Live, q: Query, vector: Any) -> list[Document]:
+        same = q.retrieval_text == q.text
+        return live.retriever.search(q.retrieval_text, vector if same else None)
 
     def _retrieve(
         self, question: str, turns: History
@@ -180,7 +223,14 @@ class CareerBot:
         assert model is not None
         settings = self.settings
         live, q, docs = self._retrieve(question, turns)
-        fallback = self._extract(live, q, docs)
+        fallback = self._converse(question, turns)
+        # Small talk, declines and answers composed of several parts (advice, multi-part
+        # questions) come from the extractive path; one prompt holds one retrieval.
+        composed = len(split_parts(question)) > 1 or self.intents.classify(
+            self.embeddings.encode_query(question)).advice
+        if fallback.kind in ("smalltalk", "decline") or composed:
+            yield from _pieces(fallback)
+            return
         notes: list[str] = []
         try:
             if q.carried:  # a follow-up leaning on earlier turns: make it standalone first
@@ -206,16 +256,16 @@ class CareerBot:
                 yield from _pieces(fallback)
                 return
             docs = generative.passages(docs)
-            reply: list[str] = []
+            written: list[str] = []
             prompt = generative.answer_messages(q.text, docs, live.title)
             for token in chat.stream_text(model, prompt, settings):
-                reply.append(token)
+                written.append(token)
                 yield token
         except BackendUnavailable as e:
             fallback.notes.insert(0, f"{e} Answered without the LLM.")
             yield from _pieces(fallback)
             return
-        result, _ = generative.finish("".join(reply), docs, fallback)
+        result, _ = generative.finish("".join(written), docs, fallback)
         result.notes[:0] = notes
         yield result
 
@@ -261,7 +311,8 @@ class CareerBot:
 def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Live:
     retriever = HybridRetriever.build(index, embeddings, top_k)
     titles = list(dict.fromkeys(c.title for c in index.chunks))
-    sections = list(dict.fromkeys(c.section for c in index.chunks))
+    reading = sorted(index.chunks, key=lambda c: (c.source, c.start))
+    sections = list(dict.fromkeys(c.section for c in reading))
     title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
     return _Live(index, retriever, title, sections, subject_terms(index.chunks))
 

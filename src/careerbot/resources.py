@@ -48,6 +48,24 @@ def classes(name: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+@cache
+def examples(name: str) -> dict[str, tuple[str, ...]]:
+    """Labelled examples, one ``label | text`` line each, grouped by label in file order."""
+    out: dict[str, list[str]] = {}
+    for line in _lines(name):
+        label, sep, text = line.partition("|")
+        if not sep or not label.strip() or not text.strip():
+            raise ConfigError(f"data/{name}.txt: line {line!r} is not 'label | text'.")
+        out.setdefault(label.strip(), []).append(text.strip())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def phrases(name: str) -> tuple[str, ...]:
+    """A phrase list: one phrase per non-comment line of ``data/<name>.txt``."""
+    return tuple(_lines(name))
+
+
 def data_files() -> list[str]:
     """Names of every word list shipped with the package."""
     return sorted(p.stem for p in DATA_DIR.glob("*.txt"))

@@ -40,9 +40,12 @@ class Answer:
     Attributes:
         text: The answer, with ``[n]`` markers that refer to ``citations``.
         citations: The numbered sources, in marker order.
-        refused: True when the corpus does not answer the question.
+        refused: True when the corpus does not answer the question (``kind`` is
+            ``refusal``) or the message is off-topic (``decline``).
         verified: True when the text reached the user as produced (no sentence removed).
         notes: What was changed or why it refused, for logs and reports.
+        kind: ``answer`` (quoted and cited), ``refusal`` (the profile lacks it),
+            ``smalltalk`` (a greeting, thanks, who-are-you...) or ``decline`` (off-topic).
     """
 
     text: str
@@ -50,6 +53,7 @@ class Answer:
     refused: bool = False
     verified: bool = True
     notes: list[str] = field(default_factory=list)
+    kind: str = "answer"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

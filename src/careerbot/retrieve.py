@@ -55,9 +55,10 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Document]:
         return self.search(query)
 
-    def search(self, query: str) -> list[Document]:
-        """The union of the ``top_k`` dense and ``top_k`` keyword hits, by fused rank."""
-        vector = self.embeddings.encode_query(query)
+    def search(self, query: str, vector: Any = None) -> list[Document]:
+        """The union of the ``top_k`` dense and ``top_k`` keyword hits, by fused rank
+        (``vector``: the query's embedding, when the caller has it already)."""
+        vector = self.embeddings.encode_query(query) if vector is None else vector
         dense = self.index.dense(vector, self.top_k)
         sparse = self.keywords.search(query_terms(query, self.keywords), self.top_k)
         cosine = dict(dense)

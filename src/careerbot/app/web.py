@@ -147,8 +147,11 @@ class ChatPage:
         i = int(index) // 2
         t = turns[i]
         history = [(p["question"], p["answer"]) for p in turns[:i] if not p.get("error")]
-        row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
-                                   1 if like.liked else -1, comment or "")
+        try:
+            row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
+                                       1 if like.liked else -1, comment or "")
+        except CareerBotError as e:  # a damaged feedback.db: say so, never fail silently
+            return f"Your vote was not saved: {e}", None
         return "Thanks, your feedback was saved.", row
 
     def add_comment(self, comment: str, row: int | None) -> tuple[str, str]:
@@ -157,7 +160,10 @@ class ChatPage:
             return "Type a comment first.", comment
         if row is None:
             return "Rate an answer with thumbs up or down first, then add your comment.", comment
-        self.feedback.comment(row, comment)
+        try:
+            self.feedback.comment(row, comment)
+        except CareerBotError as e:
+            return f"Your comment was not saved: {e}", comment
         return "Thanks, your comment was saved.", ""
 
     def panel(self) -> tuple[str, Any]:

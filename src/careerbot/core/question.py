@@ -16,14 +16,17 @@ from typing import Protocol
 
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
+    CONCEPTS,
     GENERIC,
     GENERIC_STEMS,
     INTENTS,
     OCCUPATIONS,
     SENTENCE_BREAK,
     STOPWORDS,
+    is_common,
     is_injection,
     is_number,
+    named_places,
     stem,
     term_set,
     tokens,
@@ -101,10 +104,15 @@ def analyse(
         if is_number(term):
             q.numbers.append(term)
         elif not keywords.knows(term) and word not in GENERIC and term not in GENERIC_STEMS:
-            if term not in INTENTS and word.isalpha() and len(word) > 3:
+            # An ordinary English word the profile lacks is just wording; a rare word (a
+            # name), or a listed concept the profile lacks ("hourly"), names a gap.
+            named = term in CONCEPTS or not is_common(word)
+            if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
         elif word in OCCUPATIONS:
             q.persons.append(term)
+    q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())
+                  and p not in q.unknown]
     q.excluded = {stem(w) for m in _NEGATED.finditer(text) for w in m.groups() if w} - STOPWORDS
     q.terms = [t for t in q.terms if t not in q.excluded]
     q.answer_type = answer_type(text, q.terms)
@@ -119,6 +127,14 @@ def analyse(
         if not own_entities or _PRONOUN.search(text) and not q.intents:
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
     return q
+
+
+def on_topic(q: Query, keywords: KeywordIndex) -> bool:
+    """Whether a question is about the profile at all: it names the subject, leans on an
+    earlier question, or uses a word the profile uses (figures and fillers aside)."""
+    return q.about_subject or bool(q.carried) or any(
+        keywords.knows(t) and t not in GENERIC_STEMS and not is_number(t) for t in q.terms
+    )
 
 
 def quantities(text: str) -> set[str]:

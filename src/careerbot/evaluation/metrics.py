@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,15 @@ def _mrr(results: Results) -> float | None:
 def _words_median(results: Results) -> float | None:
     words = [count_words(r.got) for r in results if r.answered]
     return statistics.median(words) if words else None
+
+
+def _consistency(results: Results) -> float | None:
+    """Share of paraphrase groups whose every member got all its facts."""
+    groups: dict[str, list[bool]] = {}
+    for r in results:
+        if r.question.group:
+            groups.setdefault(r.question.group, []).append(bool(r.facts_ok))
+    return share(all(g) for g in groups.values())
 
 
 def _ratio(value: Any) -> str:
@@ -120,6 +130,12 @@ METRICS: tuple[Metric, ...] = (
            lower_is_better=True, fmt=_ms),
     Metric("latency_ms_p95", lambda rs: _percentile([r.latency_ms for r in rs], 0.95),
            lower_is_better=True, fmt=_ms),
+    Metric("dangling_openers", lambda rs: sum(r.dangling for r in rs), lower_is_better=True, fmt=_count),
+    Metric("kind_accuracy", lambda rs: share(r.kind_ok for r in rs if r.kind_ok is not None)),
+    Metric("smalltalk_handled", lambda rs: share(
+        r.kind_ok for r in rs if r.question.expected_kind in ("smalltalk", "decline"))),
+    Metric("paraphrase_consistency", _consistency),
+    Metric("kinds", lambda rs: dict(Counter(r.kind for r in rs if r.kind)), numeric=False),
     Metric("n", len, fmt=_count, judged=False),
 )
 """Every metric, in summary order."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from careerbot.core.lexicon import MARKER_RUN
+from careerbot.core.lexicon import DANGLING, MARKER_RUN
 from careerbot.evaluation.questions import EvalQuestion
 from careerbot.result import Answer
 
@@ -34,6 +34,7 @@ class QuestionResult:
     missing_facts: tuple[str, ...] = ()
     unsupported_facts: tuple[str, ...] = ()
     verified: bool | None = None
+    kind: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -47,6 +48,18 @@ class QuestionResult:
             return None
         return self.error is None and self.refused == (not self.question.answerable)
 
+    @property
+    def kind_ok(self) -> bool | None:
+        """Whether the reply was of the expected kind (None: no ``expected_kind``)."""
+        if self.question.expected_kind is None:
+            return None
+        return self.error is None and self.kind == self.question.expected_kind
+
+    @property
+    def dangling(self) -> bool:
+        """True for an answer that opens on a connective leaning on a missing sentence."""
+        return self.answered and self.kind == "answer" and bool(DANGLING.match(self.got))
+
     def problems(self) -> list[str]:
         """Why this question fails, one phrase per failed check; empty when it passes."""
         out = [f"error: {self.error}"] if self.error else []
@@ -58,6 +71,8 @@ class QuestionResult:
             out.append("not in cited passages: " + ", ".join(self.unsupported_facts))
         if self.forbidden_hits:
             out.append("forbidden: " + ", ".join(self.forbidden_hits))
+        if self.kind_ok is False:
+            out.append(f"kind {self.kind}, expected {self.question.expected_kind}")
         return out
 
     def record(self) -> dict[str, Any]:
@@ -69,7 +84,7 @@ class QuestionResult:
             "got": self.got, "refused": self.refused, "cited_sections": list(self.cited_sections),
             "facts_ok": self.facts_ok, "support_ok": self.support_ok,
             "section_rank": self.section_rank, "forbidden_hits": list(self.forbidden_hits),
-            "latency_ms": self.latency_ms, "error": self.error,
+            "latency_ms": self.latency_ms, "error": self.error, "kind": self.kind,
         }
 
 
@@ -155,4 +170,5 @@ def score(
         latency_ms=round(latency_ms, 1), error=error,
         missing_facts=missing, unsupported_facts=unsupported,
         verified=answer.verified if answer is not None else None,
+        kind=getattr(answer, "kind", "answer") if answer is not None else None,
     )

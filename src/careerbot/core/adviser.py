@@ -1,0 +1,70 @@
+"""Turns that are not one quoted answer: small talk, polite declines, advice composed of
+several answers, and multi-part questions.
+
+Composed advice is still made only of quoted, cited sentences: each part is an ordinary
+extractive answer, and :func:`merge` renumbers their citations into one list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import partial
+from string import Template
+
+from careerbot import resources
+from careerbot.core.lexicon import MARKER
+from careerbot.result import Answer, Citation
+
+_PARTS = re.compile(
+    r"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?=(?:how|what|what's|where|when|which|who|is|are|do|does|"
+    r"can|will|should)\b)",
+    re.I,
+)
+MIN_PART_WORDS = 3
+TOPICS_SHOWN = 5
+
+
+def reply(intent: str, title: str, examples: Sequence[str], sections: Sequence[str]) -> Answer:
+    """A short, friendly, fact-free reply (small talk, or a decline for off-topic)."""
+    template = Template(resources.examples("replies")[intent][0])
+    shown = " ".join(f"“{q}”" for q in examples[:3]) or "“What is the job outlook?”"
+    named = [s for s in sections if s.lower() not in {"overview", "faq"}]
+    topics = ", ".join(named[:TOPICS_SHOWN]) + (" and more" if len(named) > TOPICS_SHOWN else "")
+    text = template.substitute(title=title, examples=shown, topics=topics)
+    kind = "decline" if intent == "decline" else "smalltalk"
+    return Answer(text=text, refused=kind == "decline", kind=kind, notes=[f"{kind}: {intent}"])
+
+
+def split_parts(question: str) -> list[str]:
+    """The questions inside a multi-part message ("What's the pay, and how fast is it
+    growing?"), or the message itself when it asks one thing."""
+    parts = [p.strip(" ,;") for p in _PARTS.split(question.strip()) if p and p.strip(" ,;")]
+    if len(parts) < 2 or any(len(p.split()) < MIN_PART_WORDS for p in parts):
+        return [question]
+    return parts
+
+
+def _renumber(number: dict[int, int], marker: re.Match[str]) -> str:
+    return "".join(f"[{number.get(int(n), int(n))}]" for n in re.findall(r"\d+", marker.group(0)))
+
+
+def merge(parts: Sequence[Answer]) -> Answer:
+    """One answer from several answered parts: texts in order, citations renumbered, a
+    passage quoted twice cited once."""
+    citations: list[Citation] = []
+    texts: list[str] = []
+    seen: dict[tuple[str, int, int], int] = {}
+    for part in parts:
+        number: dict[int, int] = {}
+        for c in part.citations:
+            key = (c.source, c.start, c.end)
+            if key not in seen:
+                seen[key] = len(citations) + 1
+                citations.append(Citation(**{**c.__dict__, "n": seen[key]}))
+            number[c.n] = seen[key]
+        text = MARKER.sub(partial(_renumber, number), part.text)
+        if text not in texts:
+            texts.append(text)
+    notes = [n for p in parts for n in p.notes]
+    return Answer(text="\n\n".join(texts), citations=citations, notes=notes)

@@ -1,0 +1,57 @@
+"""What kind of turn a message is: small talk, off-topic, advice, or a question.
+
+Decided by the nearest example utterance (``data/intents.txt``) in the embedding space the
+index uses, so new phrasings are recognised by meaning, not by a word list. Pure: the
+vectors are computed by :mod:`careerbot.models.intents`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "identity", "capabilities"})
+OFFTOPIC = "offtopic"
+ADVICE = frozenset({"become", "worth", "fit", "next"})
+
+SMALLTALK_MIN = 0.62
+"""Cosine to the nearest small-talk example needed to answer as small talk."""
+ADVICE_MIN = 0.55
+"""Cosine to the nearest advice example needed to compose advice."""
+OFFTOPIC_STRONG = 0.6
+"""Cosine to the nearest off-topic example above which a message is declined anyway."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The nearest example's label and its cosine similarity to the message."""
+
+    label: str
+    score: float
+
+    @property
+    def smalltalk(self) -> bool:
+        """A greeting, thanks, goodbye, who-are-you or what-can-you-do."""
+        return self.label in SMALLTALK and self.score >= SMALLTALK_MIN
+
+    @property
+    def advice(self) -> bool:
+        """Asks for advice composed from several sections."""
+        return self.label in ADVICE and self.score >= ADVICE_MIN
+
+    @property
+    def clearly_offtopic(self) -> bool:
+        """So close to an off-topic example that words of the profile do not make it a
+        question about it ("Write a poem about hospitals")."""
+        return self.label == OFFTOPIC and self.score >= OFFTOPIC_STRONG
+
+
+def nearest(vector: np.ndarray, labels: Sequence[str], examples: np.ndarray) -> Intent:
+    """The label of the example nearest to ``vector`` (all vectors unit length)."""
+    if not len(labels):
+        return Intent("question", 0.0)
+    scores = examples @ vector
+    best = int(np.argmax(scores))
+    return Intent(labels[best], float(scores[best]))

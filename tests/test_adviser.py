@@ -1,0 +1,109 @@
+"""Conversation beyond one quote: small talk, declines, advice from several sections,
+multi-part questions, openers that lean on a missing sentence, brief refusals; and the same
+mechanisms on a second profile with no code change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from careerbot import CareerBot, Settings
+from careerbot.core.adviser import merge, split_parts
+from careerbot.core.lexicon import DANGLING, is_common, named_places
+from careerbot.evaluation.metrics import compute_metrics
+from careerbot.evaluation.questions import load_questions
+from careerbot.evaluation.runner import run_questions
+from careerbot.result import Answer, Citation
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("message", ["hi", "thanks, that's helpful", "who are you?", "what can you do?"])
+def test_small_talk_gets_a_friendly_reply_with_answerable_examples(bot: CareerBot, message: str) -> None:
+    got = bot.ask(message)
+    assert got.kind == "smalltalk" and not got.refused and got.citations == []
+    assert "can't answer" not in got.text and "closest sections" not in got.text
+    examples = [q for q, _ in bot.suggestions()[:3]]
+    assert examples and all(q in got.text for q in examples if "goodbye" not in message)
+
+
+@pytest.mark.parametrize("message", ["What's 2+2?", "write me a poem about the sea", "I have 2 kids"])
+def test_off_topic_is_declined_politely_without_a_quote(bot: CareerBot, message: str) -> None:
+    got = bot.ask(message)
+    assert got.kind == "decline" and got.refused and got.citations == []
+    assert "only help with questions about the Medical and health services managers" in got.text
+
+
+def test_is_it_a_good_career_composes_pay_outlook_schedule_and_interests(bot: CareerBot) -> None:
+    got = bot.ask("Is this a good career?")
+    assert got.kind == "answer" and not got.refused
+    for fact in ("$101,340", "28 percent", "full time", "Helping"):
+        assert fact in got.text, fact
+    sections = {c.section for c in got.citations}
+    assert {"Pay", "Job Outlook", "Personality and Interests"} <= sections
+    assert "I am not sure if this career is right for me" not in got.text
+    # every figure quoted is in the passage its marker cites
+    for c in got.citations:
+        assert c.quote in c.passage
+
+
+def test_how_do_i_become_one_gives_the_path(bot: CareerBot) -> None:
+    got = bot.ask("How do I become one?")
+    for fact in ("bachelor's degree", "work experience", "licens"):
+        assert fact in " ".join(got.text.replace("’", "'").split()), fact
+
+
+def test_multi_part_questions_answer_each_part(bot: CareerBot) -> None:
+    got = bot.ask("What's the median salary, and how fast is the field growing?")
+    assert "$101,340" in got.text and "28 percent" in got.text
+    assert [c.n for c in got.citations] == list(range(1, len(got.citations) + 1))
+    assert split_parts("What is the pay? And what is the outlook?") == [
+        "What is the pay?", "And what is the outlook?"]
+    assert split_parts("How much do managers in hospitals earn?") == [
+        "How much do managers in hospitals earn?"]
+
+
+def test_no_answer_opens_on_a_connective(bot: CareerBot) -> None:
+    got = bot.ask("What license do some positions require?")
+    assert not DANGLING.match(got.text)
+    assert got.text.startswith("A license is typically not required")
+
+
+def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
+    assert is_common("love") and is_common("pros") and not is_common("dovakelu")
+    assert named_places("Is the pay better in New York or Texas?") == ["new york", "texas"]
+    got = bot.ask("I love organizing, so how much do these managers earn?")
+    assert not got.refused and "$101,340" in got.text
+    refused = bot.ask("What is the median pay in Texas?")
+    assert refused.kind == "refusal" and "texas" in refused.text
+    assert refused.text.count(";") <= 2  # the closest sections, not all of them
+
+
+def test_merge_renumbers_and_cites_a_passage_once() -> None:
+    def cite(n: int, start: int) -> Citation:
+        return Citation(n, "f.txt", "T", "Pay", "q", start, start + 1, "p", 1.0)
+
+    merged = merge([Answer("A [1]. B [2].", [cite(1, 0), cite(2, 5)]),
+                    Answer("C [1]. D [2].", [cite(1, 5), cite(2, 9)])])
+    assert merged.text == "A [1]. B [2].\n\nC [2]. D [3]."
+    assert [(c.n, c.start) for c in merged.citations] == [(1, 0), (2, 5), (3, 9)]
+
+
+@pytest.fixture(scope="module")
+def orthoptic(tmp_path_factory: pytest.TempPathFactory) -> CareerBot:
+    home = tmp_path_factory.mktemp("orthoptic")
+    bot = CareerBot(Settings(corpus=DATA / "orthoptic", home=home))
+    bot.ingest(progress=False)
+    return bot
+
+
+@pytest.mark.slow
+def test_a_second_profile_works_with_no_code_change(orthoptic: CareerBot) -> None:
+    questions = load_questions([DATA / "orthoptic-questions.jsonl"])
+    m = compute_metrics(run_questions(orthoptic, questions, show_progress=False))
+    assert m["forbidden_violations"] == 0 and m["dangling_openers"] == 0
+    assert m["fact_recall"] >= 0.55 and m["smalltalk_handled"] >= 0.6  # measured: 0.600, 1.000
+    assert m["unanswerable_refused"] >= 0.5
+    got = orthoptic.ask("How much do orthoptic technicians make?")
+    assert "$43,870" in got.text and got.citations[0].section == "Pay"
