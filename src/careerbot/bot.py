@@ -165,24 +165,26 @@ class CareerBot:
         question, turns = self._check(question, history)
         if self.chat_model is not None:
             return _final(self._generate(question, turns))
-        return self._converse(question, turns)
+        return self._converse(question, turns)[0]
 
-    def _converse(self, question: str, turns: History) -> Answer:
-        """The extractive reply: whole and, for a multi-part question, part by part."""
-        whole = self._turn(question, turns)
+    def _converse(self, question: str, turns: History) -> tuple[Answer, bool]:
+        """The extractive reply: whole and, for a multi-part question, part by part; and
+        whether it is composed of several answers (advice or several parts)."""
+        whole, advice = self._turn(question, turns)
         parts = split_parts(question)
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
-            return whole
+            return whole, advice
         # Each part answered on its own adds what the whole question's answer lacks.
         cited = {(c.source, c.start) for c in whole.citations}
-        extra = [a for a in (self._turn(p, turns) for p in parts)
+        extra = [a for a, _ in (self._turn(p, turns) for p in parts)
                  if a.kind == "answer" and {(c.source, c.start) for c in a.citations} - cited]
         if whole.kind == "answer":
             extra.insert(0, whole)
-        return merge(extra) if extra else whole
+        return (merge(extra) if extra else whole), True
 
-    def _turn(self, question: str, turns: History) -> Answer:
-        """One question: small talk, a decline, advice from several sections, or an answer."""
+    def _turn(self, question: str, turns: History) -> tuple[Answer, bool]:
+        """One question: small talk, a decline, advice from several sections, or an answer;
+        and whether it was read as asking for advice."""
         live = self._live()
         q = analyse(question, turns, live.retriever.keywords, live.subject)
         vector = self.embeddings.encode_query(q.text)
@@ -191,13 +193,14 @@ class CareerBot:
         if intent.clearly_offtopic or not topic and not q.unknown:
             if intent.smalltalk or not intent.advice:
                 label = intent.label if intent.smalltalk else "decline"
-                return reply(label, live.title, [s for s, _ in self.suggestions()], live.sections)
+                examples = [s for s, _ in self.suggestions()]
+                return reply(label, live.title, examples, live.sections), False
         base = self._extract(live, q, self._search(live, q, vector) if topic else [])
         if not intent.advice or base.refused and topic:
-            return base
+            return base, intent.advice
         facets = [self._extract(*self._retrieve(f, [])) for f in resources.examples("advice")[intent.label]]
         parts = ([base] if topic else []) + [a for a in facets if not a.refused]
-        return merge(parts) if parts else base
+        return (merge(parts) if parts else base), True
 
     def _search(self, live: _Live, q: Query, vector: Any) -> list[Document]:
         same = q.retrieval_text == q.text
@@ -223,11 +226,9 @@ class CareerBot:
         assert model is not None
         settings = self.settings
         live, q, docs = self._retrieve(question, turns)
-        fallback = self._converse(question, turns)
         # Small talk, declines and answers composed of several parts (advice, multi-part
         # questions) come from the extractive path; one prompt holds one retrieval.
-        composed = len(split_parts(question)) > 1 or self.intents.classify(
-            self.embeddings.encode_query(question)).advice
+        fallback, composed = self._converse(question, turns)
         if fallback.kind in ("smalltalk", "decline") or composed:
             yield from _pieces(fallback)
             return

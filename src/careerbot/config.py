@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from careerbot import resources
 from careerbot.errors import ConfigError
 
 ENV_PREFIX = "CAREERBOT_"
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _default_corpus() -> Path:
     """The ``corpus/`` folder of the working directory, else the corpus shipped with the package."""
     local = Path("corpus")
-    return local.resolve() if local.is_dir() else PACKAGE_DIR / "corpus"
+    return local.resolve() if local.is_dir() else resources.PACKAGE_DIR / "corpus"
 
 
 def _setting(default: Any, doc: str, **kw: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from string import Template
 
@@ -61,7 +62,7 @@ def merge(parts: Sequence[Answer]) -> Answer:
             key = (c.source, c.start, c.end)
             if key not in seen:
                 seen[key] = len(citations) + 1
-                citations.append(Citation(**{**c.__dict__, "n": seen[key]}))
+                citations.append(replace(c, n=seen[key]))
             number[c.n] = seen[key]
         text = MARKER.sub(partial(_renumber, number), part.text)
         if text not in texts:

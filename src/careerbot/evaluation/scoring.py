@@ -170,5 +170,5 @@ def score(
         latency_ms=round(latency_ms, 1), error=error,
         missing_facts=missing, unsupported_facts=unsupported,
         verified=answer.verified if answer is not None else None,
-        kind=getattr(answer, "kind", "answer") if answer is not None else None,
+        kind=answer.kind if answer is not None else None,
     )
