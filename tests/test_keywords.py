@@ -44,6 +44,24 @@ def test_spelling_is_corrected_against_the_corpus_vocabulary() -> None:
     assert query_terms("medcal budgts", index) == ["medic", "budget"]
 
 
+def test_typos_of_english_words_clippings_and_ordinary_words() -> None:
+    index = KeywordIndex(["Graduate programs and certification prepare managers for government work."])
+    assert index.correct("goverment") == "government"  # frequent on the web, still a typo
+    assert index.correct("salery") == "salary"  # corrected to English, not only corpus, words
+    assert index.correct("grad") == "graduate"  # a clipping is rarer than its word
+    assert index.correct("super") == "super"  # ...a word more frequent than its expansion is not
+    for word in ("form", "love", "near", "anyway"):  # ordinary words are wording, not typos
+        assert index.correct(word) == word
+
+
+def test_which_words_can_name_a_thing() -> None:
+    from careerbot.core.lexicon import names_a_thing, written_as_names
+
+    assert all(names_a_thing(w) for w in ("bonuses", "age", "retirement", "xyzzyq"))
+    assert not any(names_a_thing(w) for w in ("anyway", "talking", "tho"))
+    assert written_as_names("How much does a hospital CEO make in Tampa? Thanks") == {"ceo", "tampa"}
+
+
 def test_figures_in_the_corpus_are_known() -> None:
     index = KeywordIndex(["The median wage was $101,340 in May 2021."])
     assert {"101340", "2021"} <= index.numbers

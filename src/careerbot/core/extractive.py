@@ -240,9 +240,10 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         covered = set().union(*(p.covered for p in chosen))
         # A rare profile word left uncovered names a gap; so does a word the profile never
         # uses in the clause that asks for the figure ("the average age"), but not one in
-        # the context a user gives first ("I love organizing, so how much ...").
+        # the context a user gives first ("I love organizing, so how much ..."). Only a word
+        # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
         asking = set(terms(re.split(r"[,;.!?]\s", q.text.strip(" ?.!"))[-1]))
-        missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS
+        missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
         if missing:
             return f"it gives no figure about {_quote_list(missing)}"

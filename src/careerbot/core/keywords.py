@@ -6,13 +6,13 @@ exact names and figures ("offices of physicians", "2031") that dense search blur
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 import numpy as np
 
+from careerbot.core import spelling
 from careerbot.core.lexicon import CONCEPTS, GENERIC, STOPWORDS, is_number, stem, tokens
 
 RRF_K = 60
@@ -51,10 +51,7 @@ class KeywordIndex:
         # Every figure in the corpus, normalised ("101340"): a figure in a question that is
         # not here is a false premise.
         self.numbers = frozenset(t for t in vocab if is_number(t))
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for word in self.vocabulary:
-            if len(word) >= 3 and word.replace("'", "").isalpha():
-                self._by_initial[word[0]].append(word)
+        self._by_initial = spelling.by_initial(vocab)
 
     def idf_of(self, df: int) -> float:
         """BM25's inverse document frequency for a term in ``df`` chunks (floored above 0)."""
@@ -78,12 +75,11 @@ class KeywordIndex:
         return term in self.postings
 
     def correct(self, word: str) -> str:
-        """The closest corpus word to a misspelt one ("medcal" -> "medical"), else the word."""
-        if word in self.vocabulary or len(word) < 4 or not word.isalpha() or self.knows(stem(word)):
+        """The word a misspelt or clipped one stands for ("medcal" -> "medical", "grad" ->
+        "graduate"), else the word; see :mod:`careerbot.core.spelling`."""
+        if word in self.vocabulary or self.knows(stem(word)):
             return word
-        pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
-        match = difflib.get_close_matches(word, pool, n=1, cutoff=0.8)
-        return match[0] if match else word
+        return spelling.correct(word, self._by_initial, lambda w: self.df(stem(w)))
 
     def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) of the ``k`` best chunks."""

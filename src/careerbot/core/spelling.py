@@ -1,0 +1,97 @@
+"""Spelling: misspelt and clipped words mapped to the words the profile and English use.
+
+A user types "helth", "progam", "certs" or "grad"; keyword search and the refusal check
+need "health", "program", "certification", "graduate". Candidates come from two
+dictionaries: the corpus vocabulary (preferred) and the common English words of
+``wordfreq``, so a typo of an ordinary word ("bomers") becomes that word, not a name the
+profile "never mentions". ``rapidfuzz`` scores the edit similarity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from careerbot.core.lexicon import is_common
+
+MIN_LENGTH = 4
+"""Shorter words are too ambiguous to correct ("ppl", "u")."""
+LONG_WORD = 8
+"""Words shorter than this may hold one slip (a letter added, dropped, changed or swapped,
+Damerau-Levenshtein), longer ones two."""
+EDIT_COST = 10.0
+"""Score lost per edit, against the Zipf frequency and corpus bonus that break ties."""
+ENGLISH_WORDS = 50_000
+"""How many of wordfreq's most frequent English words serve as a second dictionary."""
+MORE_FREQUENT = 1.5
+"""How much more frequent (Zipf, a log10 scale: 1.5 is about 30 times) a correction must
+be than the word as typed."""
+CORPUS_BONUS = 5.0
+"""A corpus word wins over an English word of about the same similarity."""
+
+
+def by_initial(words: Iterable[str]) -> dict[str, list[str]]:
+    """Alphabetic words of three letters or more, grouped by their first letter."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        if len(word) >= 3 and word.isalpha():
+            groups[word[0]].append(word)
+    return dict(groups)
+
+
+@lru_cache(maxsize=1)
+def english() -> dict[str, list[str]]:
+    """The most frequent English words (per wordfreq), grouped by first letter."""
+    from wordfreq import top_n_list
+
+    return by_initial(top_n_list("en", ENGLISH_WORDS))
+
+
+def expand_clipping(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str | None:
+    """The corpus word a clipped word stands for ("grad" -> "graduate", "certs" ->
+    "certification"): the most widespread corpus word it begins, else None."""
+    base = word[:-1] if word.endswith("s") else word
+    if len(base) < MIN_LENGTH:
+        return None
+    longer = [w for w in corpus.get(base[0], ()) if w.startswith(base) and len(w) > len(base) + 1]
+    if not longer:
+        return None
+    from wordfreq import zipf_frequency
+
+    # A clipping is rarer than the word it clips ("grad" < "graduate"); a word more frequent
+    # than its expansion is a word of its own ("super" is not "supervise").
+    full = max(longer, key=lambda w: (df(w), -len(w)))
+    return full if zipf_frequency(word, "en") < zipf_frequency(full, "en") else None
+
+
+def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str:
+    """The word a user meant, for a word the corpus does not use; else the word itself.
+
+    Clippings expand first; an ordinary English word stays as typed ("form" is not "for").
+    Otherwise the most similar dictionary word wins (fewest slips, then corpus words, then
+    frequent words), when it is far more frequent than the word as typed ("goverment").
+    """
+    if len(word) < MIN_LENGTH or not word.isalpha():
+        return word
+    clipped = expand_clipping(word, corpus, df)
+    if clipped or is_common(word):
+        return clipped or word
+    from rapidfuzz.distance import DamerauLevenshtein
+    from wordfreq import zipf_frequency
+
+    slips = 1 if len(word) < LONG_WORD else 2
+    best, best_score, best_zipf = word, -math.inf, 0.0
+    for pool, bonus in ((corpus, CORPUS_BONUS), (english(), 0.0)):
+        for candidate in pool.get(word[0], ()):
+            if candidate == word or abs(len(candidate) - len(word)) > 2:
+                continue
+            edits = DamerauLevenshtein.distance(word, candidate, score_cutoff=slips)
+            if edits > slips:
+                continue
+            zipf = zipf_frequency(candidate, "en")
+            score = bonus + zipf - EDIT_COST * edits
+            if score > best_score:
+                best, best_score, best_zipf = candidate, score, zipf
+    return best if best_zipf >= zipf_frequency(word, "en") + MORE_FREQUENT else word
