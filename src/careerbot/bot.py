@@ -19,8 +19,9 @@ from careerbot.core import extractive, generative
 from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
+from careerbot.core.intent import OVERVIEW
 from careerbot.core.lexicon import terms
-from careerbot.core.question import Query, analyse, on_topic
+from careerbot.core.question import Query, analyse, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
 from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
 from careerbot.index.base import IndexedChunks, IngestReport
@@ -189,13 +190,21 @@ class CareerBot:
         q = analyse(question, turns, live.retriever.keywords, live.subject)
         vector = self.embeddings.encode_query(q.text)
         intent = self.intents.classify(vector)
+        asking = asking_sentence(q.text)
+        if asking != q.text:  # context first, then the question: the question's own intent
+            alone = self.intents.classify(self.embeddings.encode_query(asking))
+            intent = alone if alone.score > intent.score else intent
         topic = on_topic(q, live.retriever.keywords)
         if intent.clearly_offtopic or not topic and not q.unknown:
             if intent.smalltalk or not intent.advice:
                 label = intent.label if intent.smalltalk else "decline"
                 examples = [s for s, _ in self.suggestions()]
                 return reply(label, live.title, examples, live.sections), False
-        base = self._extract(live, q, self._search(live, q, vector) if topic else [])
+        docs = self._search(live, q, vector) if topic else []
+        if intent.advice and intent.label == OVERVIEW and topic:
+            return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
+                                       live.title, live.sections), True
+        base = self._extract(live, q, docs)
         if not intent.advice or base.refused and topic:
             return base, intent.advice
         facets = [self._extract(*self._retrieve(f, [])) for f in resources.examples("advice")[intent.label]]

@@ -17,11 +17,10 @@ from careerbot import resources
 from careerbot.core.lexicon import MARKER
 from careerbot.result import Answer, Citation
 
-_PARTS = re.compile(
-    r"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?=(?:how|what|what's|where|when|which|who|is|are|do|does|"
-    r"can|will|should)\b)",
-    re.I,
-)
+_ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
+         r"would|should|has|have)\b")
+_PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})", re.I)
+_ASKING = re.compile(_ASKS, re.I)
 MIN_PART_WORDS = 3
 TOPICS_SHOWN = 5
 
@@ -40,7 +39,12 @@ def reply(intent: str, title: str, examples: Sequence[str], sections: Sequence[s
 def split_parts(question: str) -> list[str]:
     """The questions inside a multi-part message ("What's the pay, and how fast is it
     growing?"), or the message itself when it asks one thing."""
-    parts = [p.strip(" ,;") for p in _PARTS.split(question.strip()) if p and p.strip(" ,;")]
+    parts: list[str] = []
+    for piece in (p.strip(" ,;") for p in _PARTS.split(question.strip())):
+        if parts and piece and not _ASKING.match(parts[0]):
+            parts[-1] = f"{parts[-1]}, {piece}"  # context before a question: one part with it
+        elif piece:
+            parts.append(piece)
     if len(parts) < 2 or any(len(p.split()) < MIN_PART_WORDS for p in parts):
         return [question]
     return parts

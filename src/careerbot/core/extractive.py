@@ -18,12 +18,14 @@ from langchain_core.documents import Document
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, terms, tokens
-from careerbot.core.question import Query, form_fit, is_figure
+from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, tokens
+from careerbot.core.question import Query, asking_clause, form_fit, is_figure
 from careerbot.result import Answer
 
 WORD_BUDGET = 60
 LIST_BUDGET = 100
+OVERVIEW_BUDGET = 150
+"""Words an overview of a whole section ("tell me everything about pay") may run to."""
 _CONTINUES = re.compile(
     r"(They|These|This|It|Those|For example|Such|In addition|Also|Additionally|However)\b"
     r"|(\w+\W+){0,3}(those|these)\b"
@@ -230,7 +232,10 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return f"it has no figures for {_quote_list(years)}"
     if not chosen:
         return "no passage matches the question"
-    persons = [t for t in q.persons if t not in chosen[0].covered]
+    # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
+    # nothing about nurses.
+    asking = asking_clause(q.text)
+    persons = [t for t in q.persons if t not in chosen[0].covered and t in asking]
     if persons:
         return f"it does not give this for {_quote_list(persons)}"
     best = chosen[0]
@@ -242,7 +247,6 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # uses in the clause that asks for the figure ("the average age"), but not one in
         # the context a user gives first ("I love organizing, so how much ..."). Only a word
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
-        asking = set(terms(re.split(r"[,;.!?]\s", q.text.strip(" ?.!"))[-1]))
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
         if missing:
@@ -292,4 +296,30 @@ def answer(
     return result
 
 
-__all__ = ["answer", "refusal"]
+def overview(
+    q: Query,
+    docs: Sequence[Document],
+    neighbours: Neighbours,
+    keywords: KeywordIndex,
+    title: str,
+    sections: Sequence[str],
+) -> Answer:
+    """The key facts of the section a question points to ("tell me everything about pay"):
+    its figures first, then the opening sentence of each paragraph, in reading order,
+    within :data:`OVERVIEW_BUDGET` words. Headings and quoted questions are left out."""
+    picks = score_units(q, docs, keywords)
+    if not picks or refusal_reason(q, picks[:1], keywords):
+        return answer(q, docs, neighbours, keywords, title, sections)
+    section = [_as_candidate(d, picks) for d in neighbours(picks[0].doc)
+               if d.page_content.rstrip().endswith((".", "!")) or d.metadata.get("lead")]
+    opening = {p.passage_key: p for p in reversed(section)}
+    figures = [p for p in section if any(is_number(t) for t in tokens(p.text))]
+    kept: list[Candidate] = []
+    for p in figures + list(opening.values()) + section:
+        if all(p is not k for k in kept) and _words(kept + [p]) <= OVERVIEW_BUDGET:
+            kept.append(p)
+    kept.sort(key=lambda p: p.start)
+    return compose(kept, False) if kept else answer(q, docs, neighbours, keywords, title, sections)
+
+
+__all__ = ["answer", "overview", "refusal"]

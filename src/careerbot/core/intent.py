@@ -14,7 +14,9 @@ import numpy as np
 
 SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "identity", "capabilities"})
 OFFTOPIC = "offtopic"
-ADVICE = frozenset({"become", "worth", "fit", "next"})
+ADVICE = frozenset({"become", "worth", "fit", "next", "everything"})
+OVERVIEW = "everything"
+"""The advice intent answered with the key facts of one section, not with fixed questions."""
 
 SMALLTALK_MIN = 0.62
 """Cosine to the nearest small-talk example needed to answer as small talk."""

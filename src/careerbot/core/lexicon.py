@@ -15,7 +15,8 @@ import snowballstemmer
 
 from careerbot import resources
 
-_WORD = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:['’][a-z]+)?")
+_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:['’][a-z]+)?")
+"""A word, a figure, or an ordinal ("10th": a rank, not a figure)."""
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 """Whitespace after sentence punctuation: a plain split for questions and generated text."""
@@ -113,7 +114,7 @@ def terms(text: str) -> list[str]:
 
 def is_number(term: str) -> bool:
     """True for a normalised number token."""
-    return term[:1].isdigit()
+    return term[:1].isdigit() and not term[-1:].isalpha()
 
 
 def is_year(term: str) -> bool:

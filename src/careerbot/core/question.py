@@ -85,6 +85,19 @@ def focus(question: str) -> tuple[str, bool]:
     return " ".join(kept).strip(" ."), injection
 
 
+def asking_sentence(text: str) -> str:
+    """The last sentence of a message: the one that asks, after any context the user gives
+    ("I'm a registered nurse. How could I become one?")."""
+    sentences = [s for s in SENTENCE_BREAK.split(text.strip()) if s.strip()]
+    return sentences[-1] if sentences else text
+
+
+def asking_clause(text: str) -> set[str]:
+    """Terms of the last clause of a message, the part that asks ("I love organizing, so
+    how much do they earn?" -> pay terms)."""
+    return set(term_set(re.split(r"[,;.!?]\s", text.strip(" ?.!"))[-1]))
+
+
 def analyse(
     question: str,
     history: Sequence[tuple[str, str]],
