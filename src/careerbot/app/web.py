@@ -252,6 +252,16 @@ def launch_options(host: str, port: int, auth: list[tuple[str, str]] | None) -> 
     )
 
 
+def mount(app: Any, bot: CareerBot, settings: Settings, auth: list[tuple[str, str]] | None) -> Any:
+    """Serve the page at ``/`` of a FastAPI ``app`` (``careerbot serve``), with the options
+    ``careerbot chat`` launches it with; the host and port are the outer server's."""
+    import inspect
+
+    accepted = inspect.signature(gr.mount_gradio_app).parameters
+    options = {k: v for k, v in launch_options("127.0.0.1", 0, auth).items() if k in accepted}
+    return gr.mount_gradio_app(app, build_app(bot, settings), "/", **options)
+
+
 def page_url(host: str, port: int) -> str:
     """The address to open; an IPv6 host is bracketed once, whether given as ``::1`` or ``[::1]``."""
     bare = host.strip().strip("[]")
