@@ -237,6 +237,29 @@ def feedback_export(
         FeedbackStore(settings.home_dir / "feedback.db").export(sys.stdout, fmt)
 
 
+@feedback_app.command("report")
+def feedback_report(
+    chart: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the chart (PNG). Default: feedback-report.png in the home folder.",
+                     show_default=False),
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Votes per cited section and per answer kind, the down-voted questions with their
+    comments, and a chart of votes per section."""
+    from careerbot.app import feedback_report as report
+    from careerbot.app.feedback import FeedbackStore
+
+    with domain_errors():
+        folder = Settings.resolve(home=home).home_dir
+        summary = report.summarize(FeedbackStore(folder / "feedback.db").rows())
+    out.print(report.render(summary))
+    if summary.total.total:
+        written = report.chart(summary, chart or folder / "feedback-report.png")
+        out.print(f"\nChart: {written}")
+
+
 @app.command("eval")
 def eval_(
     files: Annotated[list[Path], typer.Argument(help="Question files (JSONL), e.g. evals/questions.jsonl.")],

@@ -114,6 +114,7 @@ class ChatPage:
                 if isinstance(piece, Answer):
                     turn["answer"] = piece.text
                     turn["citations"] = [asdict(c) for c in piece.citations]
+                    turn["kind"] = piece.kind
                     continue
                 text += piece
                 if time.monotonic() - last >= STREAM_EVERY:  # the first piece at once
@@ -149,7 +150,7 @@ class ChatPage:
         history = [(p["question"], p["answer"]) for p in turns[:i] if not p.get("error")]
         try:
             row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
-                                       1 if like.liked else -1, comment or "")
+                                       1 if like.liked else -1, comment or "", t.get("kind", ""))
         except CareerBotError as e:  # a damaged feedback.db: say so, never fail silently
             return f"Your vote was not saved: {e}", None
         return "Thanks, your feedback was saved.", row
