@@ -52,24 +52,24 @@ def questions(n: int) -> list[str]:
     return [r["question"] for r in rows][:n]
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[str]:
+def start_server(home: Path, port: int, command: str = "chat") -> subprocess.Popen[str]:
     env = {**os.environ, "CAREERBOT_HOME": str(home), "CAREERBOT_CORPUS": str(CORPUS),
            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False",
            "HF_HUB_OFFLINE": "1"}
     exe = Path(sys.executable).with_name("careerbot")
-    proc = subprocess.Popen([str(exe), "chat", "--port", str(port)], env=env, text=True,
+    proc = subprocess.Popen([str(exe), command, "--port", str(port)], env=env, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("careerbot chat exited during start-up")
+            raise SystemExit(f"careerbot {command} exited during start-up")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2):
                 return proc
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    raise SystemExit("careerbot chat did not start in 300 s")
+    raise SystemExit(f"careerbot {command} did not start in 300 s")
 
 
 def peak_rss_mb(pid: int) -> float:

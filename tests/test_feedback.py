@@ -83,3 +83,44 @@ def test_cli_export(tmp_path: Path) -> None:
     assert got.exit_code == 1
     empty = runner.invoke(app, ["feedback", "export", "--home", str(tmp_path / "none")])
     assert empty.exit_code == 0 and empty.stdout.strip() == ",".join(COLUMNS)
+
+
+def test_report_counts_by_section_and_kind_and_lists_complaints(tmp_path: Path) -> None:
+    from careerbot.app.feedback_report import render, summarize
+
+    home = tmp_path / "home"
+    store = store_with_rows(home / "feedback.db")  # one up, one down (no kind recorded)
+    two = CITES + [{"n": 2, "section": "Job Outlook", "quote": "28 percent"}]
+    store.record("Outlook?", [], "Grows 28 percent [2].", two, -1, "cite the table", kind="answer")
+    store.record("Hello", [], "Hi!", [], 1, kind="smalltalk")
+    report = summarize(store.rows())
+    assert (report.total.up, report.total.down) == (2, 2)
+    assert (report.by_section["Pay"].up, report.by_section["Pay"].down) == (1, 2)
+    assert report.by_section["Job Outlook"].down == 1 and report.by_section["(no sources)"].up == 1
+    assert report.by_kind["answer"].total == 3 and report.by_kind["smalltalk"].up == 1
+    text = render(report)
+    assert text.startswith("4 votes: 2 up, 2 down.")
+    assert text.index("'Outlook?'") < text.index("'And in hospitals?'")  # newest first
+    assert "comment: cite the table" in text and "comment: too short" in text
+
+    result = CliRunner().invoke(app, ["feedback", "report", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "Section cited" in result.output and "Answer kind" in result.output
+    chart = home / "feedback-report.png"
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_on_no_feedback_and_an_old_database(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["feedback", "report", "--home", str(tmp_path)])
+    assert result.exit_code == 0 and "No feedback yet" in result.output
+    assert not (tmp_path / "feedback-report.png").exists()
+    old = tmp_path / "old.db"  # a database written before the kind column existed
+    with sqlite3.connect(old) as conn:
+        conn.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT "
+                     "NOT NULL, app_version TEXT NOT NULL, question TEXT NOT NULL, history TEXT NOT "
+                     "NULL, answer TEXT NOT NULL, citations TEXT NOT NULL, vote INTEGER NOT NULL, "
+                     "comment TEXT NOT NULL DEFAULT '')")
+        conn.execute("INSERT INTO feedback VALUES (1, 't', 'v', 'q', '[]', 'a', '[]', -1, '')")
+    store = FeedbackStore(old)
+    store.record("new", [], "b", [], 1, kind="refusal")
+    assert [r["kind"] for r in store.rows()] == ["", "refusal"]

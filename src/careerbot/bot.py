@@ -109,6 +109,11 @@ class CareerBot:
         index = self._live().index
         return index.version, list(index.chunks)
 
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The live LangChain retriever (``invoke(query, k=3)``), reopened with the index."""
+        return self._live().retriever
+
     def facts(self) -> list[OccupationFacts]:
         """Quick facts and pay by industry of each document, each with its cited sentence."""
         live = self._live()

@@ -176,6 +176,50 @@ def chat(
         web.serve(Settings.resolve(corpus=corpus, home=home), host, port, credentials, insecure)
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; only loopback without an API key and a login.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    api_key: Annotated[
+        str | None, typer.Option(help="Require 'Authorization: Bearer KEY' on /v1 and /mcp.",
+                                 show_default=False)
+    ] = None,
+    api_key_file: Annotated[
+        Path | None, typer.Option(help="File of API keys, one per line.", show_default=False)
+    ] = None,
+    auth: Annotated[
+        str | None, typer.Option(help="Require this USER:PASSWORD on the chat page.", show_default=False)
+    ] = None,
+    auth_file: Annotated[
+        Path | None,
+        typer.Option(help="File of USER:PASSWORD lines for the chat page.", show_default=False),
+    ] = None,
+    mcp: Annotated[bool, typer.Option("--mcp", help="Also serve MCP tools at /mcp.")] = False,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Allow a non-loopback --host unprotected.")
+    ] = False,
+    corpus: CorpusOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Serve an OpenAI-compatible API at /v1 beside the chat page at / (one process).
+
+    Example: careerbot serve --port 8000, then point any OpenAI client at
+    http://127.0.0.1:8000/v1 with the model "careerbot".
+    """
+    from careerbot.app.access import parse_auth
+
+    with domain_errors():
+        from careerbot.app import server
+
+        keys = server.parse_keys(api_key, api_key_file)
+        credentials = parse_auth(auth, auth_file)
+        server.check_serve_host(host, keys, credentials, insecure)
+        server.serve(Settings.resolve(corpus=corpus, home=home), host, port, keys, credentials,
+                     insecure, mcp)
+
+
 feedback_app = typer.Typer(help="Votes and comments left on the chat page.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
 
@@ -191,6 +235,29 @@ def feedback_export(
     with domain_errors():
         settings = Settings.resolve(home=home)
         FeedbackStore(settings.home_dir / "feedback.db").export(sys.stdout, fmt)
+
+
+@feedback_app.command("report")
+def feedback_report(
+    chart: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the chart (PNG). Default: feedback-report.png in the home folder.",
+                     show_default=False),
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Votes per cited section and per answer kind, the down-voted questions with their
+    comments, and a chart of votes per section."""
+    from careerbot.app import feedback_report as report
+    from careerbot.app.feedback import FeedbackStore
+
+    with domain_errors():
+        folder = Settings.resolve(home=home).home_dir
+        summary = report.summarize(FeedbackStore(folder / "feedback.db").rows())
+    out.print(report.render(summary))
+    if summary.total.total:
+        written = report.chart(summary, chart or folder / "feedback-report.png")
+        out.print(f"\nChart: {written}")
 
 
 @app.command("eval")

@@ -19,7 +19,7 @@ from careerbot.errors import ConfigError, FeedbackStoreError
 
 COLUMNS = (
     "id", "timestamp", "app_version", "question", "history", "answer", "citations", "vote",
-    "comment",
+    "comment", "kind",
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     citations TEXT NOT NULL,
     vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-    comment TEXT NOT NULL DEFAULT ''
+    comment TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT ''
 )
 """
 FORMATS = ("csv", "jsonl")
@@ -58,6 +59,12 @@ def _version() -> str:
     return __version__
 
 
+def _add_kind(conn: sqlite3.Connection) -> None:
+    """Give a database from before answer kinds were recorded its ``kind`` column ('' = unknown)."""
+    if "kind" not in {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}:
+        conn.execute("ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
+
+
 class FeedbackStore:
     """The feedback table in one SQLite file (created on first use)."""
 
@@ -71,6 +78,7 @@ class FeedbackStore:
             with closing(sqlite3.connect(self.path, timeout=10)) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(_SCHEMA)
+                _add_kind(conn)
                 yield conn
         except sqlite3.DatabaseError as e:  # also OperationalError: locked, unreadable, ...
             raise FeedbackStoreError(
@@ -86,8 +94,10 @@ class FeedbackStore:
         citations: Sequence[dict[str, Any]],
         vote: int,
         comment: str = "",
+        kind: str = "",
     ) -> int:
-        """Store one vote (+1 or -1) on an answer, in one transaction; return the row id."""
+        """Store one vote (+1 or -1) on an answer of ``kind`` (``Answer.kind``), in one
+        transaction; return the row id."""
         if vote not in (1, -1):
             raise ValueError("vote must be +1 or -1")
         row = (
@@ -99,11 +109,12 @@ class FeedbackStore:
             json.dumps(list(citations), ensure_ascii=False),
             vote,
             _clean_comment(comment),
+            kind,
         )
         with self._connect() as conn, conn:
             cur = conn.execute(
                 "INSERT INTO feedback (timestamp, app_version, question, history, answer, "
-                "citations, vote, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "citations, vote, comment, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return int(cur.lastrowid or 0)

@@ -114,6 +114,7 @@ class ChatPage:
                 if isinstance(piece, Answer):
                     turn["answer"] = piece.text
                     turn["citations"] = [asdict(c) for c in piece.citations]
+                    turn["kind"] = piece.kind
                     continue
                 text += piece
                 if time.monotonic() - last >= STREAM_EVERY:  # the first piece at once
@@ -149,7 +150,7 @@ class ChatPage:
         history = [(p["question"], p["answer"]) for p in turns[:i] if not p.get("error")]
         try:
             row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
-                                       1 if like.liked else -1, comment or "")
+                                       1 if like.liked else -1, comment or "", t.get("kind", ""))
         except CareerBotError as e:  # a damaged feedback.db: say so, never fail silently
             return f"Your vote was not saved: {e}", None
         return "Thanks, your feedback was saved.", row
@@ -250,6 +251,16 @@ def launch_options(host: str, port: int, auth: list[tuple[str, str]] | None) -> 
         ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False, quiet=True,
         theme=theme(), css=CSS, prevent_thread_lock=True, footer_links=["gradio", "settings"],
     )
+
+
+def mount(app: Any, bot: CareerBot, settings: Settings, auth: list[tuple[str, str]] | None) -> Any:
+    """Serve the page at ``/`` of a FastAPI ``app`` (``careerbot serve``), with the options
+    ``careerbot chat`` launches it with; the host and port are the outer server's."""
+    import inspect
+
+    accepted = inspect.signature(gr.mount_gradio_app).parameters
+    options = {k: v for k, v in launch_options("127.0.0.1", 0, auth).items() if k in accepted}
+    return gr.mount_gradio_app(app, build_app(bot, settings), "/", **options)
 
 
 def page_url(host: str, port: int) -> str:
