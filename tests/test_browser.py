@@ -175,6 +175,12 @@ def test_example_then_follow_up_option(page: Any) -> None:
     answered(page, 2)
     assert page.locator("#chat .cb-q").nth(1).inner_text() == question
     assert question not in page.locator("#chat button.option").all_inner_texts()
+    page.locator("#chat button[aria-label=Dislike]").last.click()
+    prompt = page.locator("#vote-prompt")
+    prompt.wait_for(state="visible", timeout=15_000)
+    assert f"the answer to “{question}”. What was wrong or missing?" in prompt.inner_text()
+    page.click("#skip-comment")
+    prompt.wait_for(state="hidden", timeout=15_000)
 
 
 def test_quick_facts_and_pay_chart_are_legible(page: Any) -> None:

@@ -195,7 +195,7 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
-                    label="Chat", height="68vh", min_height=360, latex_delimiters=[],
+                    label="Chat", show_label=False, height="68vh", min_height=360, latex_delimiters=[],
                     sanitize_html=True, allow_tags=False, examples=examples or None,
                     elem_id="chat", buttons=["copy"],
                     placeholder="Ask about pay, education, duties or the job outlook.",
