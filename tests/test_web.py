@@ -149,6 +149,12 @@ def test_auth_file(tmp_path: Path) -> None:
         parse_auth(None, tmp_path / "missing")
 
 
+def test_page_style_and_script_ship_with_the_package() -> None:
+    options = launch_options("127.0.0.1", 1, None)
+    assert ".cb-bar" in options["css"] and "--cb-muted" in options["css"]
+    assert "Send question" in options["js"] and options["js"].lstrip().startswith("() =>")
+
+
 def test_cli_refuses_public_host_without_auth() -> None:
     got = CliRunner().invoke(app, ["chat", "--host", "0.0.0.0", "--port", "1"])
     assert got.exit_code == 1
