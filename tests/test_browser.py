@@ -89,9 +89,11 @@ def ask(pg: Any, question: str, answers: int) -> Any:
 
 
 def answered(pg: Any, answers: int) -> Any:
-    """The ``answers``-th answer bubble, once it is complete."""
+    """The ``answers``-th answer bubble, once it is complete: the final update is the one that
+    brings the follow-up options (or shows an error), streamed text never has them."""
     pg.wait_for_function(
         f"document.querySelectorAll('#chat .cb-a').length >= {answers} && "
+        "document.querySelector('#chat .options, #chat .cb-error') && "
         "!document.querySelector('#chat .pending, #chat [class*=generating]')", timeout=30_000)
     return pg.locator("#chat .cb-a").nth(answers - 1)
 
@@ -219,7 +221,7 @@ def test_reload_keeps_the_conversation_and_clear_forgets_it(page: Any) -> None:
     assert page.locator("#chat button.option").count() >= 2
     before = page.evaluate("localStorage.getItem('careerbot-conversation')")
     assert "$119,450" in ask(page, "What about in hospitals?", 2).inner_text()  # history too
-    saved_after(page, before)
+    saved_after(page, before)  # each answer is one write (restoring writes nothing)
     before = page.evaluate("localStorage.getItem('careerbot-conversation')")
     page.click("#clear")
     page.wait_for_function("document.querySelectorAll('#chat .cb-a').length == 0")

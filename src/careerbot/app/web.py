@@ -219,15 +219,20 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
                 chart = gr.HTML(elem_id="pay-chart")
         widgets = dict(chat=chatbot, turns=turns, box=box, download=download)
         outputs = [widgets[name] for name in PageUpdate._fields]
-        box.submit(page.respond, [box, turns], outputs, api_name="chat")
+
+        def remember(event: Any) -> None:
+            """After each change to the conversation (not after restoring it), the browser
+            stores it, so every write is one user action."""
+            event.then(lambda now: now, turns, saved, api_visibility="private")
+
+        remember(box.submit(page.respond, [box, turns], outputs, api_name="chat"))
 
         def pick(turns_now: list[Turn], evt: gr.SelectData) -> Iterator[PageUpdate]:
             value = evt.value.get("text", "") if isinstance(evt.value, dict) else evt.value
             yield from page.respond(value, turns_now)
 
-        chatbot.example_select(pick, [turns], outputs, api_visibility="private")
-        chatbot.option_select(pick, [turns], outputs, api_visibility="private")
-        turns.change(lambda now: now, turns, saved, api_visibility="private")
+        remember(chatbot.example_select(pick, [turns], outputs, api_visibility="private"))
+        remember(chatbot.option_select(pick, [turns], outputs, api_visibility="private"))
         chatbot.like(page.vote, [turns], [status, last_row, comment, prompt],
                      api_visibility="private")
         send.click(page.add_comment, [comment, last_row], [status, comment, prompt],
@@ -239,7 +244,8 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
             return (*page.restore([]), None, "", gr.Column(visible=False))
 
         for event in (clear.click, chatbot.clear):
-            event(reset, None, [*outputs, last_row, status, prompt], api_visibility="private")
+            remember(event(reset, None, [*outputs, last_row, status, prompt],
+                           api_visibility="private"))
         demo.load(page.restore, saved, outputs, api_visibility="private")
         demo.load(page.panel, None, [facts, chart], api_visibility="private")
     demo.queue(default_concurrency_limit=settings.chat_concurrency,
