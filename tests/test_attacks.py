@@ -174,6 +174,7 @@ def test_a_vote_on_a_damaged_feedback_db_says_it_was_not_saved(tmp_path: Path) -
     (home / "feedback.db").write_bytes(b"this is not a database" * 100)
     page.feedback = FeedbackStore(home / "feedback.db")
     turns = [{"question": "Pay?", "answer": "A [1].", "citations": [], "error": False}]
-    status, row = page.vote(turns, "", SimpleNamespace(index=1, liked=True))
+    status, row, _prompt, comment_box = page.vote(turns, SimpleNamespace(index=1, liked=True))
     assert status.startswith("Your vote was not saved") and row is None
+    assert comment_box.visible is False  # no comment prompt for a vote that was not stored
     assert page.add_comment("hello", 1)[0].startswith("Your comment was not saved")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,10 +29,12 @@ from careerbot.app.page_html import (
     conversation_markdown,
     facts_html,
     friendly,
+    pay_chart_html,
     pay_rows,
     render_answer,
     render_question,
     sources_html,
+    stored_turns,
     text_html,
 )
 from careerbot.app.web import ChatPage, build_app, launch_options
@@ -75,9 +78,38 @@ def test_chat_messages_two_per_turn_and_markdown_download() -> None:
     messages = chat_messages(turns)
     assert [m["role"] for m in messages] == ["user", "assistant"] * 2
     assert "cb-error" in messages[3]["content"]
+    assert "options" not in messages[1]
+    with_ups = chat_messages(turns, ["Where do they work?"])
+    assert with_ups[-1]["options"] == [{"label": "Where do they work?", "value": "Where do they work?"}]
+    assert chat_messages([], ["Where do they work?"]) == []
     md = conversation_markdown("Managers", turns)
     assert md.startswith("# careerbot conversation: Managers")
     assert "- [1] **Pay**: “The median <b>wage</b> was $101,340.” (m.txt, characters 10–45)" in md
+
+
+def test_saved_turns_from_the_browser_are_checked() -> None:
+    good = {"question": "How much?", "answer": "$101,340 [1]", "citations": [asdict(CITE)],
+            "error": False}
+    assert stored_turns([good]) == [good]
+    bad_cite = {**asdict(CITE), "section": ["<b>"]}
+    broken = [None, "x", {"question": 1, "answer": "a"}, {"question": "q"},
+              {**good, "citations": [bad_cite]}, {**good, "citations": [{"n": 1}]},
+              {**good, "citations": "no"}]
+    assert stored_turns(broken + [good]) == [good]
+    assert stored_turns({"question": "q"}) == [] and stored_turns(None) == []
+    assert stored_turns([{"question": "q", "answer": "a", "error": "yes"}])[0]["error"] is False
+
+
+def test_pay_chart_is_bars_with_every_label_and_value(bot: CareerBot) -> None:
+    facts = bot.facts()[0]
+    html = pay_chart_html(facts)
+    for row in pay_rows(facts):
+        assert f'<span class="cb-bar-label">{text_html(row["industry"])}</span>' in html
+        assert f'${row["median_pay"]:,}</span>' in html
+    assert "Hospitals; state, local, and private" in html
+    assert 'style="width: 100.0%"' in html and 'style="width: 69.9%"' in html  # 83,550 / 119,450
+    assert "the median annual wages for medical and health services managers in the top" in html
+    assert pay_chart_html(None) == ""
 
 
 def test_friendly_errors() -> None:
@@ -115,6 +147,12 @@ def test_auth_file(tmp_path: Path) -> None:
     assert parse_auth(None, f) == [("ann", "one"), ("bob", "two")]
     with pytest.raises(ConfigError, match="Cannot read"):
         parse_auth(None, tmp_path / "missing")
+
+
+def test_page_style_and_script_ship_with_the_package() -> None:
+    options = launch_options("127.0.0.1", 1, None)
+    assert ".cb-bar" in options["css"] and "--cb-muted" in options["css"]
+    assert "Send question" in options["js"] and options["js"].lstrip().startswith("() =>")
 
 
 def test_cli_refuses_public_host_without_auth() -> None:
@@ -155,11 +193,12 @@ def test_respond_streams_then_cites(page: ChatPage) -> None:
     outs = list(page.respond(Q_PAY, []))
     assert outs[0][0][-1] == {"role": "assistant", "content": "…"}
     assert "cb-sources" not in str(outs[1][0][-1]["content"])  # streamed text before sources
-    messages, turns, box, *ups, download = outs[-1]
+    messages, turns, box, download = outs[-1]
     assert box == "" and len(turns) == 1 and len(messages) == 2
     assert "$101,340" in messages[1]["content"] and "<b>Pay</b>" in messages[1]["content"]
     assert turns[0]["citations"][0]["section"] == "Pay"
-    shown = [b.value for b in ups if b.visible]
+    assert all("options" not in m for out in outs[:-1] for m in out[0])  # not while streaming
+    shown = [o["value"] for o in messages[1]["options"]]
     assert 2 <= len(shown) <= 3 and Q_PAY not in shown
     assert all(q in [p for p, _ in page.pool] for q in shown)
     value = download.value
@@ -196,9 +235,13 @@ def test_follow_up_uses_history_and_vote_is_stored(page: ChatPage) -> None:
     _m, turns, *_ = final(page, Q_PAY, [])
     messages, turns, *_ = final(page, "What about in hospitals?", turns)
     assert "$119,450" in messages[-1]["content"]
-    status, row = page.vote(turns, "useful", SimpleNamespace(index=3, liked=False))
-    assert status.startswith("Thanks") and row is not None
-    assert page.add_comment("more please", row)[0].startswith("Thanks")
+    status, row, prompt, group = page.vote(turns, SimpleNamespace(index=3, liked=False))
+    assert status == "" and row is not None and group.visible is True
+    assert prompt.label == ("Thanks for rating the answer to “What about in hospitals?”. "
+                            "What was wrong or missing? (optional)")
+    assert page.add_comment("  ", row)[0] == "Type a comment first, or choose Not now."
+    status, left, group = page.add_comment("more please", row)
+    assert status.startswith("Thanks") and left == "" and group.visible is False
     rows = FeedbackStore(page.settings.home_dir / "feedback.db").rows()
     [stored] = [r for r in rows if r["id"] == row]
     assert stored["question"] == "What about in hospitals?" and stored["vote"] == -1
@@ -206,10 +249,26 @@ def test_follow_up_uses_history_and_vote_is_stored(page: ChatPage) -> None:
     assert stored["comment"] == "more please" and stored["citations"][0]["section"] == "Pay"
 
 
+def test_vote_outside_the_chat_opens_no_prompt(page: ChatPage) -> None:
+    status, row, _prompt, group = page.vote([], SimpleNamespace(index=1, liked=True))
+    assert (status, row, group.visible) == ("", None, False)
+    assert page.add_comment("hello", None)[0].startswith("Rate an answer")
+
+
+def test_restore_shows_a_saved_conversation(page: ChatPage) -> None:
+    _m, turns, *_ = final(page, Q_PAY, [])
+    messages, restored, box, download = page.restore(turns + ["junk"])
+    assert restored == turns and box == "" and download.visible is True
+    assert "$101,340" in messages[1]["content"] and messages[1]["options"]
+    messages, restored, _box, download = page.restore(None)
+    assert messages == [] and restored == [] and download.visible is False
+
+
 def test_panel_shows_facts_and_chart(page: ChatPage, bot: CareerBot) -> None:
-    html, frame = page.panel()
+    html, chart = page.panel()
     assert "$101,340 per year (May 2021)" in html and "Job Outlook" in html
-    assert list(frame["median_pay"]) == [119450, 117000, 99540, 98230, 83550]
+    assert [int(v.replace(",", "")) for v in re.findall(r'cb-bar-value">\$([\d,]+)<', chart)] == [
+        119450, 117000, 99540, 98230, 83550]
     assert "No quick facts" in facts_html(None) and pay_rows(None) == []
     assert page.facts == extract(bot.chunks()[1])[0]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import asdict, fields
 from typing import Any
 
 from careerbot.core.facts import OccupationFacts
@@ -66,13 +67,47 @@ def citations_of(turn: Turn) -> list[Citation]:
     return [Citation(**c) for c in turn.get("citations", [])]
 
 
-def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
-    """The Chatbot value for some turns: exactly two messages per turn."""
-    out = []
+def chat_messages(turns: Sequence[Turn], options: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The Chatbot value for some turns: exactly two messages per turn.
+
+    ``options`` (suggested follow-ups) become Gradio's clickable message options on the last
+    answer, so they sit under the answer they follow and disappear with the next question.
+    """
+    out: list[dict[str, Any]] = []
     for t in turns:
         out.append({"role": "user", "content": render_question(t["question"])})
         out.append({"role": "assistant",
                     "content": render_answer(t["answer"], citations_of(t), t.get("error", False))})
+    if out and options:
+        out[-1]["options"] = [{"label": q, "value": q} for q in options]
+    return out
+
+
+_KINDS: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "str": str}
+_CITATION_FIELDS = {f.name: _KINDS[str(f.type)] for f in fields(Citation)}
+
+
+def stored_turns(value: Any) -> list[Turn]:
+    """Turns read back from the browser's storage, keeping only well-formed ones.
+
+    The browser holds the saved conversation, so what comes back is untrusted input: a turn
+    with a missing field or a field of the wrong type is dropped rather than shown.
+    """
+    if not isinstance(value, list):
+        return []
+    out = []
+    for t in value:
+        if not (isinstance(t, dict) and isinstance(t.get("question"), str)
+                and isinstance(t.get("answer"), str) and isinstance(t.get("citations", []), list)):
+            continue
+        cites = t.get("citations", [])
+        if not all(isinstance(c, dict) and c.keys() == _CITATION_FIELDS.keys()
+                   and all(isinstance(c[k], kind) for k, kind in _CITATION_FIELDS.items())
+                   for c in cites):
+            continue
+        out.append({"question": t["question"], "answer": t["answer"],
+                    "citations": [asdict(Citation(**c)) for c in cites],
+                    "error": t.get("error") is True})
     return out
 
 
@@ -88,14 +123,14 @@ def friendly(error: BaseException) -> str:
 def facts_html(facts: OccupationFacts | None) -> str:
     """The "Quick facts" panel: each fact with its section and cited sentence."""
     if facts is None or not facts.facts:
-        return "<h3>Quick facts</h3><p>No quick facts could be found in the corpus.</p>"
+        return "<h2>Quick facts</h2><p>No quick facts could be found in the corpus.</p>"
     rows = [
         f"<dt>{text_html(f.label)}</dt><dd>{text_html(f.value)}<br>"
         f"<span class=\"cb-cite\" title=\"{text_html(f.source)}, characters {f.start}–{f.end}\">"
         f"{text_html(f.section)}: “{text_html(f.sentence)}”</span></dd>"
         for f in facts.facts
     ]
-    return (f"<h3>Quick facts: {text_html(facts.title)}</h3>"
+    return (f"<h2>Quick facts: {text_html(facts.title)}</h2>"
             f"<dl class=\"cb-facts\">{''.join(rows)}</dl>")
 
 
@@ -105,6 +140,31 @@ def pay_rows(facts: OccupationFacts | None) -> list[dict[str, Any]]:
         return []
     rows = [{"industry": p.industry, "median_pay": p.wage} for p in facts.pay_by_industry]
     return sorted(rows, key=lambda r: -r["median_pay"])
+
+
+def pay_chart_html(facts: OccupationFacts | None) -> str:
+    """Median pay by industry as horizontal bars: each label in full, each value printed.
+
+    Plain HTML and CSS rather than a plotting widget, so long industry names wrap instead of
+    being cut off, the figures are text a screen reader reads, and the colours follow the
+    page's light or dark theme.
+    """
+    rows = pay_rows(facts)
+    if not rows:
+        return ""
+    top = max(r["median_pay"] for r in rows) or 1
+    bars = "".join(
+        f'<li><span class="cb-bar-label">{text_html(r["industry"])}</span>'
+        f'<span class="cb-bar-row"><span class="cb-bar-track" aria-hidden="true">'
+        f'<span class="cb-bar" style="width: {100 * r["median_pay"] / top:.1f}%"></span></span>'
+        f'<span class="cb-bar-value">${r["median_pay"]:,}</span></span></li>'
+        for r in rows
+    )
+    cite = facts.pay_citation if facts is not None else None
+    source = (f'<figcaption class="cb-cite">{text_html(cite.section)}: '
+              f"“{text_html(cite.sentence)}”</figcaption>" if cite is not None else "")
+    return ('<figure class="cb-chart"><h2 id="cb-pay-title">Median annual pay by industry</h2>'
+            f'<ul class="cb-bars" aria-labelledby="cb-pay-title">{bars}</ul>{source}</figure>')
 
 
 def conversation_markdown(title: str, turns: Sequence[Turn]) -> str:

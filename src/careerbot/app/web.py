@@ -32,9 +32,10 @@ from careerbot.app.page_html import (
     conversation_markdown,
     facts_html,
     friendly,
-    pay_rows,
+    pay_chart_html,
     render_answer,
     render_question,
+    stored_turns,
     text_html,
 )
 from careerbot.bot import CareerBot
@@ -42,6 +43,7 @@ from careerbot.config import Settings
 from careerbot.core.facts import OccupationFacts
 from careerbot.core.suggest import follow_ups
 from careerbot.errors import CareerBotError
+from careerbot.resources import read_text
 from careerbot.result import Answer
 
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Arial",
@@ -49,15 +51,9 @@ SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Robo
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 STREAM_EVERY = 0.05
 """Seconds between streamed updates: a slow answerer streams, a fast one is not slowed."""
-CSS = """
-.cb-sources { margin-top: .6em; font-size: .92em; border-top: 1px solid #ddd; padding-top: .4em; }
-.cb-sources details { margin: .25em 0; }
-.cb-sources summary { cursor: pointer; }
-.cb-passage { margin: .3em 0 .3em 1.2em; color: #444; white-space: pre-wrap; }
-.cb-facts dt { font-weight: 600; margin-top: .5em; }
-.cb-facts dd { margin: 0; }
-.cb-facts .cb-cite { font-size: .85em; color: #555; }
-"""
+SAVED_KEY = "careerbot-conversation"
+"""The browser's storage key for the conversation, so a reload shows it again."""
+SHOWN_VOTED_CHARS = 80
 
 # -- the app ---------------------------------------------------------------------------
 
@@ -65,12 +61,9 @@ CSS = """
 class PageUpdate(NamedTuple):
     """What one step of a reply sets on the page; ``build_app`` maps each field to its widget."""
 
-    chat: list[dict[str, str]]
+    chat: list[dict[str, Any]]
     turns: list[Turn]
     box: str
-    up1: Any
-    up2: Any
-    up3: Any
     download: Any
 
 
@@ -100,13 +93,13 @@ class ChatPage:
         self._version = version
 
     def respond(self, message: Any, turns: list[Turn] | None) -> Iterator[PageUpdate]:
-        """Stream one answer: chat messages, turns, textbox, 3 follow-ups, download."""
+        """Stream one answer: chat messages (follow-ups under the last), turns, textbox, download."""
         turns = list(turns or [])
         question = message if isinstance(message, str) else ""
         history = [(t["question"], t["answer"]) for t in turns if not t.get("error")]
         shown = chat_messages(turns) + [{"role": "user", "content": render_question(question)}]
-        keep = self._buttons(turns)
-        yield PageUpdate(shown + [{"role": "assistant", "content": "…"}], turns, "", *keep)
+        keep = self._download(turns)
+        yield PageUpdate(shown + [{"role": "assistant", "content": "…"}], turns, "", keep)
         turn: Turn = {"question": question, "answer": "", "citations": [], "error": False}
         try:
             text, last = "", 0.0
@@ -120,61 +113,74 @@ class ChatPage:
                 if time.monotonic() - last >= STREAM_EVERY:  # the first piece at once
                     last = time.monotonic()
                     yield PageUpdate(shown + [{"role": "assistant", "content": render_answer(text)}],
-                                     turns, "", *keep)
+                                     turns, "", keep)
         except Exception as e:  # the page never shows a traceback
             if not isinstance(e, CareerBotError):
                 traceback.print_exc(file=sys.stderr)
             turn.update(answer=friendly(e), citations=[], error=True)
         turns = turns + [turn]
-        yield PageUpdate(chat_messages(turns), turns, "", *self._buttons(turns))
+        yield PageUpdate(self.messages(turns), turns, "", self._download(turns))
 
-    def _buttons(self, turns: list[Turn]) -> tuple[Any, ...]:
+    def messages(self, turns: list[Turn]) -> list[dict[str, Any]]:
+        """The chat for ``turns``, with up to 3 suggested follow-ups under the last answer."""
         cited = {c["section"] for c in turns[-1].get("citations", [])} if turns else set()
         ups = follow_ups(self.pool, [t["question"] for t in turns], cited) if turns else []
-        buttons = [gr.Button(value=q, visible=True) for q in ups]
-        buttons += [gr.Button(value="", visible=False) for _ in range(3 - len(buttons))]
+        return chat_messages(turns, ups)
+
+    def _download(self, turns: list[Turn]) -> Any:
         download = None
         if turns:
             path = self.downloads / f"careerbot-conversation-{uuid.uuid4().hex[:8]}.md"
             path.write_text(conversation_markdown(self.title, turns), encoding="utf-8", errors="replace")
             download = str(path)
-        return (*buttons, gr.DownloadButton(value=download, visible=bool(turns)))
+        return gr.DownloadButton(value=download, visible=bool(turns))
 
-    def vote(self, turns: list[Turn], comment: str, like: gr.LikeData) -> tuple[str, int | None]:
-        """Store a thumbs up/down on the answer ``like.index`` points at."""
+    def restore(self, saved: Any) -> PageUpdate:
+        """The conversation this browser saved, shown again after a reload."""
+        turns = stored_turns(saved)
+        return PageUpdate(self.messages(turns), turns, "", self._download(turns))
+
+    def vote(self, turns: list[Turn], like: gr.LikeData) -> tuple[str, int | None, Any, Any]:
+        """Store a thumbs up/down on the answer ``like.index`` points at, then offer a comment.
+
+        Returns the status line, the stored row (for the comment) and updates that open the
+        comment prompt, whose label names the voted answer.
+        """
+        closed = gr.Textbox(), gr.Column(visible=False)
         index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
         if like.liked not in (True, False) or not turns or not 0 <= int(index) // 2 < len(turns):
-            return "", None
+            return "", None, *closed
         i = int(index) // 2
         t = turns[i]
         history = [(p["question"], p["answer"]) for p in turns[:i] if not p.get("error")]
         try:
             row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
-                                       1 if like.liked else -1, comment or "", t.get("kind", ""))
+                                       1 if like.liked else -1, "", t.get("kind", ""))
         except CareerBotError as e:  # a damaged feedback.db: say so, never fail silently
-            return f"Your vote was not saved: {e}", None
-        return "Thanks, your feedback was saved.", row
+            return f"Your vote was not saved: {e}", None, *closed
+        asked = t["question"] if len(t["question"]) <= SHOWN_VOTED_CHARS else (
+            t["question"][:SHOWN_VOTED_CHARS] + "…")
+        ask = "What was useful" if like.liked else "What was wrong or missing"
+        label = f"Thanks for rating the answer to “{asked}”. {ask}? (optional)"
+        return ("", row, gr.Textbox(label=label, value=""), gr.Column(visible=True))
 
-    def add_comment(self, comment: str, row: int | None) -> tuple[str, str]:
-        """Attach a comment to this session's last vote."""
+    def add_comment(self, comment: str, row: int | None) -> tuple[str, str, Any]:
+        """Attach a comment to this session's last vote; the prompt closes once it is saved."""
         if not (comment or "").strip():
-            return "Type a comment first.", comment
+            return "Type a comment first, or choose Not now.", comment, gr.Column()
         if row is None:
-            return "Rate an answer with thumbs up or down first, then add your comment.", comment
+            return ("Rate an answer with thumbs up or down first, then add your comment.",
+                    comment, gr.Column(visible=False))
         try:
             self.feedback.comment(row, comment)
         except CareerBotError as e:
-            return f"Your comment was not saved: {e}", comment
-        return "Thanks, your comment was saved.", ""
+            return f"Your comment was not saved: {e}", comment, gr.Column()
+        return "Thanks, your comment was saved.", "", gr.Column(visible=False)
 
-    def panel(self) -> tuple[str, Any]:
+    def panel(self) -> tuple[str, str]:
         """Quick facts HTML and the pay-by-industry chart, for the current index."""
-        import pandas as pd
-
         self.refresh()
-        rows = pay_rows(self.facts)
-        frame = pd.DataFrame(rows, columns=["industry", "median_pay"])
-        return facts_html(self.facts), frame
+        return facts_html(self.facts), pay_chart_html(self.facts)
 
 
 def build_app(bot: CareerBot, settings: Settings) -> Any:
@@ -183,56 +189,65 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
     examples: list[ExampleMessage] = [{"text": q} for q, _s in page.pool[:4]]
     with gr.Blocks(title=f"careerbot: {page.title}", analytics_enabled=False) as demo:
         turns = gr.State([])
+        saved = gr.BrowserState([], storage_key=SAVED_KEY)
         last_row = gr.State(None)
-        gr.HTML(f"<h2>careerbot: {text_html(page.title)}</h2><p>Answers come only from the "
-                "occupation profile, each with numbered sources.</p>")
-        with gr.Row():
-            with gr.Column(scale=3):
+        gr.HTML(f"<h1>careerbot: {text_html(page.title)}</h1><p>Answers come only from the "
+                "occupation profile, each with numbered sources.</p>", elem_id="header")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
-                    label="Chat", height=520, latex_delimiters=[], sanitize_html=True,
-                    allow_tags=False, examples=examples or None, elem_id="chat", buttons=["copy"],
+                    label="Chat", show_label=False, height="68vh", min_height=360, latex_delimiters=[],
+                    sanitize_html=True, allow_tags=False, examples=examples or None,
+                    elem_id="chat", buttons=["copy"],
                     placeholder="Ask about pay, education, duties or the job outlook.",
                 )
-                with gr.Row():
-                    box = gr.Textbox(show_label=False, placeholder="Type your question…",
-                                     scale=5, elem_id="question", submit_btn=True)
-                with gr.Row():
-                    ups = [gr.Button(visible=False, size="sm", elem_classes="cb-follow")
-                           for _ in range(3)]
-                with gr.Row():
-                    comment = gr.Textbox(show_label=False, scale=4, elem_id="comment",
-                                         placeholder="Optional comment on your last thumbs up/down")
-                    send = gr.Button("Send comment", size="sm", scale=1)
+                with gr.Column(visible=False, elem_id="vote-prompt", variant="panel") as prompt:
+                    comment = gr.Textbox(label="Comment", lines=2, max_lines=6,
+                                         elem_id="comment", placeholder="Your comment")
+                    with gr.Row():
+                        send = gr.Button("Send comment", size="sm", variant="primary",
+                                         elem_id="send-comment")
+                        later = gr.Button("Not now", size="sm", elem_id="skip-comment")
                 status = gr.Markdown(elem_id="status")
+                box = gr.Textbox(show_label=False, placeholder="Type your question…",
+                                 elem_id="question", submit_btn=True, label="Your question")
                 with gr.Row():
                     clear = gr.Button("Clear", size="sm", elem_id="clear")
                     download = gr.DownloadButton("Download conversation (.md)", size="sm",
                                                  visible=False, elem_id="download")
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, min_width=320):
                 facts = gr.HTML(elem_id="facts")
-                chart = gr.BarPlot(x="industry", y="median_pay", title="Median pay by industry",
-                                   x_title="Industry", y_title="Median annual pay ($)",
-                                   x_label_angle=-30, sort="-y", y_lim=[0, None],
-                                   elem_id="pay-chart")
-        widgets = dict(chat=chatbot, turns=turns, box=box, up1=ups[0], up2=ups[1], up3=ups[2],
-                       download=download)
+                chart = gr.HTML(elem_id="pay-chart")
+        widgets = dict(chat=chatbot, turns=turns, box=box, download=download)
         outputs = [widgets[name] for name in PageUpdate._fields]
-        box.submit(page.respond, [box, turns], outputs, api_name="chat")
-        for b in ups:
-            b.click(page.respond, [b, turns], outputs, api_visibility="private")
+
+        def remember(event: Any) -> None:
+            """After each change to the conversation (not after restoring it), the browser
+            stores it, so every write is one user action."""
+            event.then(lambda now: now, turns, saved, api_visibility="private")
+
+        remember(box.submit(page.respond, [box, turns], outputs, api_name="chat"))
 
         def pick(turns_now: list[Turn], evt: gr.SelectData) -> Iterator[PageUpdate]:
-            yield from page.respond(evt.value.get("text", ""), turns_now)
+            value = evt.value.get("text", "") if isinstance(evt.value, dict) else evt.value
+            yield from page.respond(value, turns_now)
 
-        chatbot.example_select(pick, [turns], outputs, api_visibility="private")
-        chatbot.like(page.vote, [turns, comment], [status, last_row], api_visibility="private")
-        send.click(page.add_comment, [comment, last_row], [status, comment],
+        remember(chatbot.example_select(pick, [turns], outputs, api_visibility="private"))
+        remember(chatbot.option_select(pick, [turns], outputs, api_visibility="private"))
+        chatbot.like(page.vote, [turns], [status, last_row, comment, prompt],
+                     api_visibility="private")
+        send.click(page.add_comment, [comment, last_row], [status, comment, prompt],
                    api_visibility="private")
+        later.click(lambda: ("", gr.Column(visible=False)), None, [comment, prompt],
+                    api_visibility="private")
+
         def reset() -> tuple[Any, ...]:
-            return ([], [], "", *page._buttons([]), None, "")
+            return (*page.restore([]), None, "", gr.Column(visible=False))
 
         for event in (clear.click, chatbot.clear):
-            event(reset, None, [*outputs, last_row, status], api_visibility="private")
+            remember(event(reset, None, [*outputs, last_row, status, prompt],
+                           api_visibility="private"))
+        demo.load(page.restore, saved, outputs, api_visibility="private")
         demo.load(page.panel, None, [facts, chart], api_visibility="private")
     demo.queue(default_concurrency_limit=settings.chat_concurrency,
                max_size=settings.chat_queue_size)
@@ -240,8 +255,16 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
 
 
 def theme() -> Any:
-    """Gradio's default look with system fonts, so nothing is fetched from the internet."""
-    return gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    """Gradio's default look with system fonts, so nothing is fetched from the internet.
+
+    Primary buttons take a darker orange, so their white text meets WCAG contrast (4.5:1).
+    """
+    return gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS).set(
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_hover_dark="*primary_800",
+    )
 
 
 def launch_options(host: str, port: int, auth: list[tuple[str, str]] | None) -> dict[str, Any]:
@@ -249,7 +272,9 @@ def launch_options(host: str, port: int, auth: list[tuple[str, str]] | None) -> 
     return dict(
         server_name=host, server_port=port, auth=auth, share=False, show_error=False,
         ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False, quiet=True,
-        theme=theme(), css=CSS, prevent_thread_lock=True, footer_links=["gradio", "settings"],
+        theme=theme(), css=read_text("data/page.css"), js=read_text("data/page.js"),
+        prevent_thread_lock=True,
+        footer_links=["gradio", "settings"],
     )
 
 
