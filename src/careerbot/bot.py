@@ -6,7 +6,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.documents import Document
@@ -19,7 +19,7 @@ from careerbot.core import extractive, generative
 from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
-from careerbot.core.intent import OVERVIEW
+from careerbot.core.intent import OFFTOPIC, OVERVIEW, OVERVIEW_MIN
 from careerbot.core.lexicon import terms
 from careerbot.core.question import Query, analyse, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
@@ -199,19 +199,28 @@ class CareerBot:
         if asking != q.text:  # context first, then the question: the question's own intent
             alone = self.intents.classify(self.embeddings.encode_query(asking))
             intent = alone if alone.score > intent.score else intent
-        topic = on_topic(q, live.retriever.keywords)
-        if intent.clearly_offtopic or not topic and not q.unknown:
+        own = on_topic(replace(q, carried=[]), live.retriever.keywords)
+        topic = own or bool(q.carried)
+        # Without words of its own a message is small talk, off-topic, or (after an answer)
+        # a bare follow-up ("why?") that leans on the previous question.
+        bare = not own and not q.unknown and (intent.label == OFFTOPIC or not q.carried)
+        docs = self._search(live, q, vector) if topic and not intent.clearly_offtopic else []
+        # Small talk that happens to use a profile word ("thanks, very useful") is still
+        # small talk: it is closer to a small-talk example than to any passage.
+        closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
+        chat = intent.smalltalk and (not own or intent.score > closest)
+        if intent.clearly_offtopic or bare or chat:
             if intent.smalltalk or not intent.advice:
                 label = intent.label if intent.smalltalk else "decline"
                 examples = [s for s, _ in self.suggestions()]
                 return reply(label, live.title, examples, live.sections), False
-        docs = self._search(live, q, vector) if topic else []
-        if intent.advice and intent.label == OVERVIEW and topic:
+        if intent.label == OVERVIEW and intent.score >= OVERVIEW_MIN and topic:
             return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
                                        live.title, live.sections), True
         base = self._extract(live, q, docs)
-        if not intent.advice or base.refused and topic:
-            return base, intent.advice
+        composed = intent.advice and intent.label != OVERVIEW
+        if not composed or base.refused and topic:
+            return base, composed
         facets = [self._extract(*self._retrieve(f, [])) for f in resources.examples("advice")[intent.label]]
         parts = ([base] if topic else []) + [a for a in facets if not a.refused]
         return (merge(parts) if parts else base), True

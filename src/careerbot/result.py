@@ -33,6 +33,10 @@ class Citation:
     score: float
 
 
+ANSWER_KINDS = ("answer", "refusal", "smalltalk", "decline")
+"""What an :class:`Answer` can be."""
+
+
 @dataclass
 class Answer:
     """A reply to one question.
@@ -53,7 +57,7 @@ class Answer:
     refused: bool = False
     verified: bool = True
     notes: list[str] = field(default_factory=list)
-    kind: str = "answer"
+    kind: str = "answer"  # one of ANSWER_KINDS
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from careerbot.core.facts import OccupationFacts
 from careerbot.errors import CareerBotError, IndexBusy
-from careerbot.result import Citation
+from careerbot.result import ANSWER_KINDS, Citation
 
 Turn = dict[str, Any]
 """One exchange: question, answer (raw text), citations (dicts), error (bool)."""
@@ -105,9 +105,12 @@ def stored_turns(value: Any) -> list[Turn]:
                    and all(isinstance(c[k], kind) for k, kind in _CITATION_FIELDS.items())
                    for c in cites):
             continue
-        out.append({"question": t["question"], "answer": t["answer"],
-                    "citations": [asdict(Citation(**c)) for c in cites],
-                    "error": t.get("error") is True})
+        turn: Turn = {"question": t["question"], "answer": t["answer"],
+                      "citations": [asdict(Citation(**c)) for c in cites],
+                      "error": t.get("error") is True}
+        if t.get("kind") in ANSWER_KINDS:
+            turn["kind"] = t["kind"]
+        out.append(turn)
     return out
 
 

@@ -17,6 +17,9 @@ OFFTOPIC = "offtopic"
 ADVICE = frozenset({"become", "worth", "fit", "next", "everything"})
 OVERVIEW = "everything"
 """The advice intent answered with the key facts of one section, not with fixed questions."""
+OVERVIEW_MIN = 0.65
+"""Cosine needed for an overview: a bare topic ("the pay?") is near an overview example
+too, and a factual question must stay short."""
 
 SMALLTALK_MIN = 0.62
 """Cosine to the nearest small-talk example needed to answer as small talk."""

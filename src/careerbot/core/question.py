@@ -136,7 +136,7 @@ def analyse(
     q.terms = [t for t in q.terms if t not in q.excluded]
     q.answer_type = answer_type(text, q.terms)
     q.quantities = quantities(text)
-    if history and is_follow_up(text, q):
+    if history and (is_follow_up(text, q) or not on_topic(q, keywords)):
         previous = analyse(history[-1][0], history[:-1], keywords, subject)
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         if not q.intents:
