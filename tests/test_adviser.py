@@ -80,6 +80,38 @@ def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
     assert refused.text.count(";") <= 2  # the closest sections, not all of them
 
 
+def test_tell_me_everything_quotes_a_sections_key_figures(bot: CareerBot) -> None:
+    got = bot.ask("Tell me everything you know about salaries.")
+    assert got.kind == "answer" and {c.section for c in got.citations} == {"Pay"}
+    for figure in ("$101,340", "$60,780", "$205,620", "$119,450"):  # median, range, industries
+        assert figure in got.text
+    short = bot.ask("and the pay?")  # a bare topic stays a short factual answer
+    assert "$101,340" in short.text and len(short.text.split()) < 40
+
+
+def test_stated_background_neither_refuses_nor_hides_the_path(bot: CareerBot) -> None:
+    got = bot.ask("I'm a registered nurse. How could I become a nursing home administrator?")
+    assert got.kind == "answer" and not got.refused
+    for step in ("bachelor", "state-approved training program", "national licensing exam"):
+        assert step in got.text
+    texts = " ".join(c.quote for c in got.citations)
+    assert "state-approved training program" in texts  # the step is quoted, with its citation
+
+
+def test_bare_follow_ups_lean_on_history_and_thanks_stays_small_talk(bot: CareerBot) -> None:
+    history = [("What is the job outlook?", "Employment ... is projected to grow 28 percent")]
+    assert bot.ask("how come?", history=history).kind == "answer"
+    thanks = bot.ask("thank you, very useful", history=history)  # "useful" is a profile word
+    assert thanks.kind == "smalltalk" and thanks.citations == []
+
+
+def test_context_clause_is_kept_with_its_question_and_clauses_split() -> None:
+    assert split_parts("If I want to earn more, what should I do?") == [
+        "If I want to earn more, what should I do?"]
+    assert split_parts("how much do they make, what degree do u need, and why is it growing?") == [
+        "how much do they make", "what degree do u need", "why is it growing?"]
+
+
 def test_merge_renumbers_and_cites_a_passage_once() -> None:
     def cite(n: int, start: int) -> Citation:
         return Citation(n, "f.txt", "T", "Pay", "q", start, start + 1, "p", 1.0)

@@ -20,8 +20,8 @@ from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.intent import OFFTOPIC, OVERVIEW, OVERVIEW_MIN
-from careerbot.core.lexicon import terms
-from careerbot.core.question import Query, analyse, asking_sentence, on_topic
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, terms
+from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
 from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
 from careerbot.index.base import IndexedChunks, IngestReport
@@ -221,9 +221,19 @@ class CareerBot:
         composed = intent.advice and intent.label != OVERVIEW
         if not composed or base.refused and topic:
             return base, composed
-        facets = [self._extract(*self._retrieve(f, [])) for f in resources.examples("advice")[intent.label]]
+        # Each facet is asked about what the user named ("a nursing home administrator"),
+        # as a follow-up carries an earlier question's words.
+        clause = asking_clause(asking)
+        named = [t for t in q.terms if t in clause and live.retriever.keywords.knows(t)
+                 and t not in INTENTS and t not in GENERIC_STEMS]
+        facets = [self._facet(live, f, named) for f in resources.examples("advice")[intent.label]]
         parts = ([base] if topic else []) + [a for a in facets if not a.refused]
         return (merge(parts) if parts else base), True
+
+    def _facet(self, live: _Live, question: str, named: list[str]) -> Answer:
+        q = analyse(question, [], live.retriever.keywords, live.subject)
+        q.carried = named
+        return self._extract(live, q, live.retriever.search(q.retrieval_text))
 
     def _search(self, live: _Live, q: Query, vector: Any) -> list[Document]:
         same = q.retrieval_text == q.text
