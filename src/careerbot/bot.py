@@ -7,11 +7,9 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
-from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableLambda
 
 from careerbot import resources
 from careerbot.config import Settings
@@ -31,6 +29,10 @@ from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.models.intents import IntentModel
 from careerbot.result import Answer
 from careerbot.retrieve import HybridRetriever
+
+if TYPE_CHECKING:  # imported when used: a cold `careerbot ask` does without them
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
 
 History = Sequence[tuple[str, str]]
 _ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
@@ -73,7 +75,7 @@ class CareerBot:
         self.settings = settings.replace(**overrides) if settings else Settings.resolve(**overrides)
         self._chat_model = chat_model
         self._chat_model_built = chat_model is not None
-        self.embeddings = LocalEmbeddings(self.settings.model_dir)
+        self.embeddings = LocalEmbeddings(self.settings.model_dir, self.settings.home_dir / "models")
         self.store = IndexStore(self.settings, self.embeddings)
         self.intents = IntentModel(self.embeddings)
         self._live_state: _Live | None = None
@@ -319,6 +321,8 @@ class CareerBot:
     @property
     def chain(self) -> Runnable[dict[str, Any], Answer]:
         """The pipeline as a LangChain Runnable: ``{"question": ..., "history": [...]}`` -> Answer."""
+        from langchain_core.runnables import RunnableLambda
+
         return RunnableLambda(lambda d: self.ask(d["question"], d.get("history")), name="careerbot")
 
     def _check(self, question: Any, history: Any) -> tuple[str, list[tuple[str, str]]]:

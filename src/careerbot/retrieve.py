@@ -66,7 +66,7 @@ class HybridRetriever(BaseRetriever):
             IndexMissing, IndexIncompatible: no usable index; ``careerbot ingest`` builds one.
         """
         settings = settings.replace(**overrides) if settings else Settings.resolve(**overrides)
-        embeddings = LocalEmbeddings(settings.model_dir)
+        embeddings = LocalEmbeddings(settings.model_dir, settings.home_dir / "models")
         index = IndexStore(settings, embeddings).open()
         return cls.build(index, embeddings, settings.top_k, k=k)
 
@@ -74,8 +74,10 @@ class HybridRetriever(BaseRetriever):
     def build(
         cls, index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int, k: int = 4
     ) -> HybridRetriever:
-        """Build the keyword index over the same chunks Chroma holds."""
-        keywords = KeywordIndex([c.embed_text for c in index.chunks])
+        """The keyword index over the same chunks Chroma holds: the stored one, else built."""
+        keywords = index.keywords
+        if keywords is None:
+            keywords = KeywordIndex([c.embed_text for c in index.chunks])
         passages: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, c in enumerate(index.chunks):
             passages[(c.source, c.section)].append(i)

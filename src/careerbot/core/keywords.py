@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -18,14 +20,25 @@ from careerbot.core.lexicon import CONCEPTS, GENERIC, STOPWORDS, is_number, stem
 RRF_K = 60
 
 
-class KeywordIndex:
-    """BM25 (Okapi) over concept-mapped terms.
+@dataclass(frozen=True)
+class KeywordArrays:
+    """What BM25 needs, as flat arrays: what an index version stores beside its chunks.
 
-    Each term's postings are two numpy arrays (chunk positions, precomputed BM25 weights),
-    so a search is a ``bincount`` over a few arrays however large the corpus grows.
+    Term ``terms[t]`` occurs in chunks ``ids[offsets[t]:offsets[t + 1]]`` with those BM25
+    ``weights``; ``words`` are the corpus's own tokens (its vocabulary and figures). Loaded
+    back memory-mapped, nothing is rebuilt when a large index opens.
     """
 
-    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+    n: int
+    terms: list[str]
+    offsets: np.ndarray
+    ids: np.ndarray
+    weights: np.ndarray
+    words: list[str]
+
+    @classmethod
+    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> KeywordArrays:
+        """BM25 (Okapi) weights of every concept-mapped term of ``texts``."""
         raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
         lengths: list[int] = []
         vocab: set[str] = set()
@@ -36,26 +49,79 @@ class KeywordIndex:
             lengths.append(sum(counts.values()))
             for term, tf in counts.items():
                 raw[term].append((i, tf))
-        self.n = len(lengths)
-        avg = (sum(lengths) / self.n) if self.n else 1.0
+        n = len(lengths)
+        avg = (sum(lengths) / n) if n else 1.0
         length = np.asarray(lengths, dtype=np.float32)
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, plist in raw.items():
+        terms = sorted(raw)
+        ids_parts, weight_parts = [], []
+        for term in terms:
+            plist = raw[term]
             ids = np.fromiter((i for i, _ in plist), dtype=np.int32, count=len(plist))
             freq = np.fromiter((f for _, f in plist), dtype=np.float32, count=len(plist))
             norm = k1 * (1 - b + b * length[ids] / avg)
-            self.postings[term] = (ids, self.idf_of(len(plist)) * freq * (k1 + 1) / (freq + norm))
+            ids_parts.append(ids)
+            weight_parts.append(idf(n, len(plist)) * freq * (k1 + 1) / (freq + norm))
+        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in ids_parts], out=offsets[1:])
+        return cls(
+            n, terms, offsets,
+            np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32),
+            np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float32),
+            sorted(vocab),
+        )
+
+
+def idf(n: int, df: int) -> float:
+    """BM25's inverse document frequency for a term in ``df`` of ``n`` chunks (floored above 0)."""
+    return max(math.log((n - df + 0.5) / (df + 0.5) + 1.0), 1e-3)
+
+
+class KeywordIndex:
+    """BM25 (Okapi) over concept-mapped terms.
+
+    Each term's postings are two slices of flat numpy arrays (chunk positions, precomputed
+    BM25 weights), so a search is a ``bincount`` over a few slices however large the corpus
+    grows. Built from texts, or opened from stored :class:`KeywordArrays`.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._open(KeywordArrays.build(texts))
+
+    @classmethod
+    def from_arrays(cls, arrays: KeywordArrays) -> KeywordIndex:
+        """The index over stored arrays (memory-mapped ones stay on disk until searched)."""
+        index = cls.__new__(cls)
+        index._open(arrays)
+        return index
+
+    def _open(self, arrays: KeywordArrays) -> None:
+        self.arrays = arrays
+        self.n = arrays.n
+        self._slots = {term: i for i, term in enumerate(arrays.terms)}
         self.vocabulary = frozenset(
-            vocab | STOPWORDS | GENERIC | {w for ws in CONCEPTS.values() for w in ws}
+            {*arrays.words} | STOPWORDS | GENERIC | {w for ws in CONCEPTS.values() for w in ws}
         )
         # Every figure in the corpus, normalised ("101340"): a figure in a question that is
         # not here is a false premise.
-        self.numbers = frozenset(t for t in vocab if is_number(t))
-        self._by_initial = spelling.by_initial(vocab)
+        self.numbers = frozenset(t for t in arrays.words if is_number(t))
+
+    @cached_property
+    def _by_initial(self) -> dict[str, list[str]]:
+        """The corpus's words by first letter, for spelling (built on the first misspelling)."""
+        return spelling.by_initial(self.arrays.words)
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(chunk positions, BM25 weights) of a term, or None when no chunk has it."""
+        slot = self._slots.get(term)
+        if slot is None:
+            return None
+        a = self.arrays
+        start, end = int(a.offsets[slot]), int(a.offsets[slot + 1])
+        return a.ids[start:end], a.weights[start:end]
 
     def idf_of(self, df: int) -> float:
         """BM25's inverse document frequency for a term in ``df`` chunks (floored above 0)."""
-        return max(math.log((self.n - df + 0.5) / (df + 0.5) + 1.0), 1e-3)
+        return idf(self.n, df)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term."""
@@ -63,8 +129,8 @@ class KeywordIndex:
 
     def df(self, term: str) -> int:
         """How many chunks contain the term."""
-        found = self.postings.get(term)
-        return 0 if found is None else len(found[0])
+        slot = self._slots.get(term)
+        return 0 if slot is None else int(self.arrays.offsets[slot + 1] - self.arrays.offsets[slot])
 
     def rare(self, term: str) -> bool:
         """True for a term found in at most two chunks: a specific, answer-defining word."""
@@ -72,7 +138,7 @@ class KeywordIndex:
 
     def knows(self, term: str) -> bool:
         """True when a (stemmed) term occurs in some passage."""
-        return term in self.postings
+        return term in self._slots
 
     def correct(self, word: str) -> str:
         """The word a misspelt or clipped one stands for ("medcal" -> "medical", "grad" ->
@@ -83,7 +149,7 @@ class KeywordIndex:
 
     def search(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) of the ``k`` best chunks."""
-        found = [self.postings[t] for t in set(query_terms) if t in self.postings]
+        found = [p for p in map(self.postings, set(query_terms)) if p is not None]
         if not found or k <= 0:
             return []
         ids = np.concatenate([f[0] for f in found])

@@ -19,10 +19,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from careerbot.core.chunking import Chunk
+from careerbot.core.keywords import KeywordIndex
 from careerbot.errors import IndexIncompatible
 
 COLLECTION = "careerbot"
-SCHEMA = 1
+SCHEMA = 2  # 2: chunks and BM25 stored beside each version (index/sidecar.py)
 MANIFEST = "manifest.json"
 PAGE = 1000
 DAMAGED = "the index is damaged"
@@ -56,7 +57,8 @@ class IndexedChunks:
     """The live index: a Chroma collection and every chunk it holds, by id.
 
     ``guard`` wraps each query (the server backend turns a lost connection into
-    :class:`~careerbot.errors.BackendUnavailable` there).
+    :class:`~careerbot.errors.BackendUnavailable` there). ``keywords`` is the stored BM25
+    index when the version has one (None: retrieval builds it from the chunks).
     """
 
     collection: Any
@@ -65,6 +67,7 @@ class IndexedChunks:
     version: str
     client: Any = field(repr=False)
     guard: Guard = field(default=nullcontext, repr=False)
+    keywords: KeywordIndex | None = field(default=None, repr=False)
     positions: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -95,16 +98,23 @@ class Record:
 class ChromaBuild:
     """A version being written: typed writes to its collection, each inside ``guard``.
 
-    ``tick`` keeps a writer's lease alive between batches (server mode).
+    ``tick`` keeps a writer's lease alive between batches (server mode). ``chunks``, when
+    not None, follows every write (by id), for a backend that stores them beside the version.
     """
 
     version: str
     collection: Any = field(repr=False)
     guard: Guard = field(default=nullcontext, repr=False)
     tick: Callable[[], None] = field(default=lambda: None, repr=False)
+    chunks: dict[str, Chunk] | None = field(default=None, repr=False)
+
+    def _follow(self, records: Sequence[Record]) -> None:
+        if self.chunks is not None:
+            self.chunks.update((r.id, r.chunk) for r in records)
 
     def add(self, records: Sequence[Record]) -> None:
         """Store new chunks with their vectors."""
+        self._follow(records)
         with self.guard():
             self.collection.add(
                 ids=[r.id for r in records],
@@ -115,6 +125,7 @@ class ChromaBuild:
 
     def update(self, records: Sequence[Record]) -> None:
         """Replace the metadata of stored chunks (their text and vector are unchanged)."""
+        self._follow(records)
         with self.guard():
             self.collection.update(
                 ids=[r.id for r in records], metadatas=[r.chunk.metadata for r in records]
@@ -122,6 +133,9 @@ class ChromaBuild:
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
+        if self.chunks is not None:
+            for cid in ids:
+                self.chunks.pop(cid, None)
         with self.guard():
             self.collection.delete(ids=list(ids))
 

