@@ -1,5 +1,5 @@
 """The structure's promises: data files load, one table per concept, a pure core, an honest
-query encoder."""
+encoder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from careerbot.core.lexicon import CONCEPTS, GENERIC, OCCUPATIONS, STOPWORDS
 from careerbot.core.question import FORMS, AnswerType, answer_type
 from careerbot.evaluation.metrics import LOWER_IS_BETTER, METRIC_KEYS, METRICS, fmt
 from careerbot.models.embeddings import LocalEmbeddings
-from careerbot.models.query_encoder import Pipeline, Unsupported
+from careerbot.models.encoder import Pipeline, Unsupported
 
 
 def test_every_data_file_loads() -> None:
@@ -82,5 +82,5 @@ def test_a_model_the_encoder_cannot_reproduce_uses_sentence_transformers(
 ) -> None:
     model = LocalEmbeddings(max_pooled_copy(tmp_path / "odd"))
     vec = model.encode_query("How much do managers earn?")
-    assert "embedded with sentence-transformers" in capsys.readouterr().err
+    assert "embedding with sentence-transformers" in capsys.readouterr().err
     assert np.allclose(vec, model.encode(["How much do managers earn?"])[0], atol=1e-6)

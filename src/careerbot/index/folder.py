@@ -102,7 +102,7 @@ class FolderBackend:
         return IndexedChunks(collection, ids, chunks, version, client, keywords=keywords)
 
     def count(self, version: str) -> int:
-        """Chunks in a version's collection, after one probe query."""
+        """Chunks in a version's collection, after one probe query and a read of its side files."""
         path = self.root / version
         if not (path / "chroma.sqlite3").is_file():
             raise damaged(str(path), FileNotFoundError("chroma.sqlite3"))
@@ -111,9 +111,12 @@ class FolderBackend:
                 collection = client.get_collection(COLLECTION)
                 n = int(collection.count())
                 probe(collection, n)
-                return n
         except Exception as e:  # Chroma raises many types for a damaged folder
             raise damaged(str(path), e) from e
+        ids, _ = sidecar.read_chunks(path)
+        if sidecar.read_keywords(path).n != n or len(ids) != n:
+            raise damaged(str(path), ValueError(f"side files disagree with the {n} vectors"))
+        return n
 
     @contextmanager
     def writer(self) -> Iterator[None]:
