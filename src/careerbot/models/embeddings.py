@@ -33,7 +33,7 @@ def _offline() -> None:
 
 
 def user_cache() -> Path:
-    """careerbot's folder in the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``)."""
+    """The user's cache folder for careerbot (under ``$XDG_CACHE_HOME``, else ``~/.cache``)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "careerbot"
 
 
