@@ -28,14 +28,14 @@ CHUNKS = "chunks.json"
 KEYWORDS = "keywords.json"
 ARRAYS = ("offsets", "ids", "weights")
 _TEXT = ("source", "title", "section", "text", "lead", "kind", "passage")
-_NUMBER = ("start", "end", "passage_start", "passage_end", "lede")
+_NUMBER = ("start", "end", "passage_start", "passage_end", "lede")  # stored as JSON numbers and a bool
 
 
 def write(folder: Path, ids: Sequence[str], chunks: Sequence[Chunk]) -> None:
     """Store the chunks (in ``ids`` order, which is the positions' order) and their BM25 data."""
     strings: dict[str, int] = {}
     rows = [[strings.setdefault(getattr(c, f), len(strings)) for f in _TEXT]
-            + [int(getattr(c, f)) for f in _NUMBER] for c in chunks]
+            + [getattr(c, f) for f in _NUMBER] for c in chunks]
     (folder / CHUNKS).write_text(json.dumps({"ids": list(ids), "strings": list(strings), "rows": rows},
                                             ensure_ascii=False))
     arrays = KeywordIndex([c.embed_text for c in chunks]).arrays
@@ -51,8 +51,8 @@ def read_chunks(folder: Path) -> tuple[list[str], list[Chunk]]:
     try:
         s: list[str] = data["strings"]
         # Positional, in Chunk's field order: rows hold _TEXT indices, then _NUMBER values.
-        chunks = [Chunk(s[r[0]], s[r[1]], s[r[2]], int(r[7]), int(r[8]), s[r[3]], s[r[4]], s[r[5]],
-                        int(r[9]), int(r[10]), s[r[6]], bool(r[11])) for r in data["rows"]]
+        chunks = [Chunk(s[r[0]], s[r[1]], s[r[2]], r[7], r[8], s[r[3]], s[r[4]], s[r[5]],
+                        r[9], r[10], s[r[6]], r[11]) for r in data["rows"]]
         ids = [str(i) for i in data["ids"]]
     except (KeyError, IndexError, TypeError, ValueError) as e:
         raise damaged(str(folder), e) from e
