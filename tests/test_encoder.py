@@ -57,3 +57,16 @@ def test_answers_equal_those_of_the_sentence_transformers_path(bot: CareerBot, t
         got, want = (b.ask(q["question"], q.get("history")) for b in (bot, reference))
         assert (got.text, got.refused) == (want.text, want.refused), q["id"]
         assert [c.section for c in got.citations] == [c.section for c in want.citations], q["id"]
+
+
+def test_a_damaged_export_is_made_again(built_home: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from careerbot.models.embeddings import LocalEmbeddings
+
+    good = LocalEmbeddings(Settings().model_dir, built_home / "models")
+    emb = LocalEmbeddings(Settings().model_dir, tmp_path / "models")
+    emb.onnx_file.parent.mkdir()
+    emb.onnx_file.write_bytes(b"not a model")
+    vec = emb.encode_query("salary?")
+    assert "exporting the embedding model to ONNX" in capsys.readouterr().err
+    assert np.abs(vec - good.encode_query("salary?")).max() < 1e-6

@@ -140,10 +140,14 @@ class LocalEmbeddings(Embeddings):
 
         try:
             pipeline = Pipeline.read(self.model_dir)
-            if not self.onnx_file.is_file():
-                print("careerbot: exporting the embedding model to ONNX (once) ...", file=sys.stderr)
-                _offline()
-                export(self.model_dir, self.onnx_file)
+            if self.onnx_file.is_file():
+                try:
+                    return OnnxEncoder(self.model_dir, self.onnx_file, pipeline)
+                except Unsupported:
+                    pass  # a damaged export: make it again
+            print("careerbot: exporting the embedding model to ONNX (once) ...", file=sys.stderr)
+            _offline()
+            export(self.model_dir, self.onnx_file)
             return OnnxEncoder(self.model_dir, self.onnx_file, pipeline)
         except (Unsupported, OSError) as e:
             print(f"careerbot: embedding with sentence-transformers ({e}).", file=sys.stderr)

@@ -74,6 +74,10 @@ class OnnxEncoder:
     """Texts -> sentence vectors, with ``onnxruntime`` and ``tokenizers`` (no torch).
 
     Sessions are safe to share between threads (the chat page calls from workers).
+
+    Raises:
+        Unsupported: the ONNX file cannot be loaded (damaged, or not a model).
+
     """
 
     def __init__(self, model_dir: Path, onnx_file: Path, pipeline: Pipeline) -> None:
@@ -88,7 +92,10 @@ class OnnxEncoder:
         # Kernels are not cached per shape and freed buffers go back to the system: a chat
         # process at 100,000 chunks stays under 1 GiB.
         options.enable_cpu_mem_arena = False
-        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime's load errors derive from Exception only
+            raise Unsupported(f"cannot load {onnx_file.name} ({type(e).__name__})") from e
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed one batch (padded to its longest text) as a float32 matrix."""
