@@ -14,10 +14,11 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from careerbot.errors import IndexBusy, IndexIncompatible
+from careerbot.errors import CareerBotError, IndexBusy, IndexIncompatible
 from careerbot.index.base import (
     COLLECTION,
     MANIFEST,
@@ -85,12 +86,17 @@ class FolderBackend:
         path = self.root / version
         if not (path / "chroma.sqlite3").is_file():
             raise damaged(str(path), FileNotFoundError("chroma.sqlite3"))
+        client: Any = None
         try:
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
-            collection = client.get_collection(COLLECTION)
-            return read_index(collection, version, client)
+            index = read_index(client.get_collection(COLLECTION), version, client,
+                               guard=partial(_guard, str(path)))
         except Exception as e:  # Chroma raises many types for a damaged folder
-            raise damaged(str(path), e) from e
+            if client is not None:
+                client.close()
+            raise e if isinstance(e, CareerBotError) else damaged(str(path), e) from e
+        index.closer = client.close
+        return index
 
     def count(self, version: str) -> int:
         """Chunks in a version's collection, after one probe query."""
@@ -167,6 +173,18 @@ class FolderBackend:
         for path in self.root.glob("v[0-9]*"):
             if path.name.endswith(".partial") or (keep and path.name not in live):
                 shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _guard(where: str) -> Iterator[None]:
+    """Around each search of an open version: files damaged since it was opened give the
+    same one-line advice as at open, not an unexplained failure."""
+    try:
+        yield
+    except CareerBotError:
+        raise
+    except Exception as e:  # Chroma raises many types for a damaged folder
+        raise damaged(where, e) from e
 
 
 @contextmanager
