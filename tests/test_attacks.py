@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 import pytest
 from conftest import CORPUS, free_port
+from test_browser import browser  # noqa: F401  (the headless Chromium fixture)
 from typer.testing import CliRunner
 
 from careerbot import CareerBot
@@ -524,3 +525,86 @@ def test_damage_under_a_running_chat_says_how_to_fix_it(fresh_home: Path) -> Non
 def test_a_number_without_content_words_is_declined(bot: CareerBot, message: str) -> None:
     got = bot.ask(message)
     assert got.kind == "decline" and got.refused and not got.citations
+
+
+# In a real browser: the attack strings, sent as they arrive over the wire
+
+
+SENT_AS = {"SWAP": IMAGE, "SURROGATE": "\ud800 How much do they earn?"}
+
+
+@pytest.fixture
+def tab(request: pytest.FixtureRequest, chat_server: tuple[str, Path]) -> Iterator[Any]:
+    """A page that may only talk to the server; anything else is recorded and refused.
+    Questions typed as keys of :data:`SENT_AS` are sent as its values: a textarea turns
+    CR into LF and cannot hold a lone surrogate, a request can."""
+    url, _home = chat_server
+    pg = request.getfixturevalue("browser").new_page(accept_downloads=True)
+    pg.outside = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith((url.rstrip("/"), "data:", "blob:")):
+            r.continue_()
+        else:
+            pg.outside.append(r.request.url)
+            r.abort()
+
+    def rewrite(r: Any) -> None:
+        body = json.loads(r.request.post_data or "{}")
+        body["data"] = [SENT_AS.get(d, d) if isinstance(d, str) else d for d in body.get("data", [])]
+        r.continue_(post_data=json.dumps(body))
+
+    pg.route("**/*", route)
+    pg.route("**/queue/join*", rewrite)
+    pg.goto(url)
+    pg.wait_for_selector("#facts dl", timeout=30_000)
+    yield pg
+    pg.close()
+
+
+@pytest.fixture(scope="module")
+def chat_server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    from test_web import running_chat
+
+    with running_chat(built_home, tmp_path_factory.mktemp("atk-browser")) as served:
+        yield served
+
+
+def browser_ask(pg: Any, question: str, answers: int) -> str:
+    pg.fill("#question textarea", question)
+    pg.keyboard.press("Enter")
+    pg.wait_for_function(f"document.querySelectorAll('#chat .cb-a').length >= {answers} && "
+                         "!document.querySelector('#chat .pending, #chat [class*=generating]')",
+                         timeout=30_000)
+    return str(pg.locator("#chat .cb-a").nth(answers - 1).inner_text())
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_carriage_returns_fetch_no_image_in_chromium(tab: Any) -> None:
+    browser_ask(tab, "SWAP", 1)
+    tab.wait_for_timeout(1000)
+    assert "![p](http://evil.example/t.png)" in tab.locator("#chat").inner_text()
+    assert tab.locator("#chat img").count() == 0 and tab.outside == []
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_download_saves_the_conversation_from_the_browser(tab: Any, tmp_path: Path) -> None:
+    browser_ask(tab, "How much do medical and health services managers earn?", 1)
+    with tab.expect_download(timeout=30_000) as got:
+        tab.locator("#download").click()
+    saved = tmp_path / "conversation.md"
+    got.value.save_as(saved)
+    text = saved.read_text()
+    assert text.startswith("# careerbot conversation") and "$101,340" in text
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_a_lone_surrogate_over_the_wire_leaves_the_session_answering(tab: Any) -> None:
+    assert "$101,340" in browser_ask(tab, "SURROGATE", 1)
+    assert "$119,450" in browser_ask(tab, "What about in hospitals?", 2)  # same session, history
