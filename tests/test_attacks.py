@@ -570,20 +570,21 @@ def chat_server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         yield served
 
 
-def browser_ask(pg: Any, question: str, answers: int) -> str:
+def browser_ask(pg: Any, question: str, expected: str) -> None:
+    """Ask in the page and wait for the newest answer to hold ``expected`` (it streams in)."""
     pg.fill("#question textarea", question)
     pg.keyboard.press("Enter")
-    pg.wait_for_function(f"document.querySelectorAll('#chat .cb-a').length >= {answers} && "
-                         "!document.querySelector('#chat .pending, #chat [class*=generating]')",
-                         timeout=30_000)
-    return str(pg.locator("#chat .cb-a").nth(answers - 1).inner_text())
+    pg.wait_for_function(
+        "([n, want]) => { const a = document.querySelectorAll('#chat .cb-a');"
+        " return a.length > n && a[a.length - 1].innerText.includes(want); }",
+        arg=[pg.locator("#chat .cb-a").count(), expected], timeout=30_000)
 
 
 @pytest.mark.browser
 @pytest.mark.server
 @pytest.mark.slow
 def test_carriage_returns_fetch_no_image_in_chromium(tab: Any) -> None:
-    browser_ask(tab, "SWAP", 1)
+    browser_ask(tab, "SWAP", "")  # any answer; the question bubble is what is checked
     tab.wait_for_timeout(1000)
     assert "![p](http://evil.example/t.png)" in tab.locator("#chat").inner_text()
     assert tab.locator("#chat img").count() == 0 and tab.outside == []
@@ -593,7 +594,7 @@ def test_carriage_returns_fetch_no_image_in_chromium(tab: Any) -> None:
 @pytest.mark.server
 @pytest.mark.slow
 def test_download_saves_the_conversation_from_the_browser(tab: Any, tmp_path: Path) -> None:
-    browser_ask(tab, "How much do medical and health services managers earn?", 1)
+    browser_ask(tab, "How much do medical and health services managers earn?", "$101,340")
     with tab.expect_download(timeout=30_000) as got:
         tab.locator("#download").click()
     saved = tmp_path / "conversation.md"
@@ -606,5 +607,5 @@ def test_download_saves_the_conversation_from_the_browser(tab: Any, tmp_path: Pa
 @pytest.mark.server
 @pytest.mark.slow
 def test_a_lone_surrogate_over_the_wire_leaves_the_session_answering(tab: Any) -> None:
-    assert "$101,340" in browser_ask(tab, "SURROGATE", 1)
-    assert "$119,450" in browser_ask(tab, "What about in hospitals?", 2)  # same session, history
+    browser_ask(tab, "SURROGATE", "$101,340")
+    browser_ask(tab, "What about in hospitals?", "$119,450")  # same session, with its history
