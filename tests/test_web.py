@@ -201,7 +201,7 @@ def test_respond_streams_then_cites(page: ChatPage) -> None:
     shown = [o["value"] for o in messages[1]["options"]]
     assert 2 <= len(shown) <= 3 and Q_PAY not in shown
     assert all(q in [p for p, _ in page.pool] for q in shown)
-    assert download["visible"]
+    assert download.visible is True
     text = page.conversation(turns)  # made when Download is clicked
     assert "$101,340" in text and "**Pay**" in text
 

@@ -143,7 +143,7 @@ class ChatPage:
         return chat_messages(turns, ups)
 
     def _download(self, turns: list[Turn]) -> Any:
-        return gr.update(visible=bool(turns))
+        return gr.Button(visible=bool(turns))  # only visibility changes: nothing is written
 
     def conversation(self, turns: list[Turn]) -> str:
         """The conversation as Markdown, made when Download is clicked and saved by the browser."""
@@ -153,9 +153,11 @@ class ChatPage:
         """The conversation this browser saved, shown again after a reload (cleaned and capped
         like any input: it comes back from the browser)."""
         turns = stored_turns(saved)[-MAX_TURNS:]
-        for t in turns:
-            t["question"] = shorten(clean(t["question"], self.settings.max_question_chars * 2))
-            t["answer"] = clean(t["answer"])
+        limit = self.settings.max_question_chars
+        for n, t in enumerate(turns, 1):
+            question = clean(t["question"], limit + 1)
+            t["question"] = question if len(question) <= limit else shorten(question)
+            t["answer"], t["n"] = clean(t["answer"]), n
         return PageUpdate(self.messages(turns), turns, "", self._download(turns))
 
     def vote(
