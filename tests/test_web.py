@@ -201,8 +201,8 @@ def test_respond_streams_then_cites(page: ChatPage) -> None:
     shown = [o["value"] for o in messages[1]["options"]]
     assert 2 <= len(shown) <= 3 and Q_PAY not in shown
     assert all(q in [p for p, _ in page.pool] for q in shown)
-    value = download.value
-    text = Path(value["path"] if isinstance(value, dict) else value).read_text()
+    assert download.visible is True
+    text = page.conversation(turns)  # made when Download is clicked
     assert "$101,340" in text and "**Pay**" in text
 
 
@@ -235,7 +235,7 @@ def test_follow_up_uses_history_and_vote_is_stored(page: ChatPage) -> None:
     _m, turns, *_ = final(page, Q_PAY, [])
     messages, turns, *_ = final(page, "What about in hospitals?", turns)
     assert "$119,450" in messages[-1]["content"]
-    status, row, prompt, group = page.vote(turns, SimpleNamespace(index=3, liked=False))
+    status, row, prompt, group, _votes = page.vote(turns, {}, SimpleNamespace(index=3, liked=False))
     assert status == "" and row is not None and group.visible is True
     assert prompt.label == ("Thanks for rating the answer to “What about in hospitals?”. "
                             "What was wrong or missing? (optional)")
@@ -250,7 +250,7 @@ def test_follow_up_uses_history_and_vote_is_stored(page: ChatPage) -> None:
 
 
 def test_vote_outside_the_chat_opens_no_prompt(page: ChatPage) -> None:
-    status, row, _prompt, group = page.vote([], SimpleNamespace(index=1, liked=True))
+    status, row, _prompt, group, _votes = page.vote([], {}, SimpleNamespace(index=1, liked=True))
     assert (status, row, group.visible) == ("", None, False)
     assert page.add_comment("hello", None)[0].startswith("Rate an answer")
 

@@ -1,6 +1,7 @@
 """careerbot: grounded, cited answers about an occupation, offline."""
 
-from careerbot.bot import CareerBot, ask
+from typing import TYPE_CHECKING, Any
+
 from careerbot.config import Settings
 from careerbot.errors import (
     BackendUnavailable,
@@ -28,3 +29,16 @@ __all__ = [
     "ask",
 ]
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from careerbot.bot import CareerBot, ask
+
+
+def __getattr__(name: str) -> Any:
+    """``CareerBot`` and ``ask`` on first use: importing the package (the CLI does, for
+    ``--help`` or a refused ``chat --host``) does not load the model and index libraries."""
+    if name in {"CareerBot", "ask"}:
+        from careerbot import bot
+
+        return getattr(bot, name)
+    raise AttributeError(f"module 'careerbot' has no attribute {name!r}")

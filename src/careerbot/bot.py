@@ -6,6 +6,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from careerbot.core.intent import OFFTOPIC, OVERVIEW, OVERVIEW_MIN
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, terms
 from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
+from careerbot.core.text import clean
 from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
 from careerbot.index.base import IndexedChunks, IngestReport
 from careerbot.index.store import IndexStore
@@ -35,12 +37,20 @@ if TYPE_CHECKING:  # imported when used: a cold `careerbot ask` does without the
     from langchain_core.runnables import Runnable
 
 History = Sequence[tuple[str, str]]
+MAX_HISTORY = 20
+"""Earlier turns a question is read with; older ones cannot change what it asks."""
+MAX_ANSWER_CHARS = 20_000
+"""Longest earlier answer kept in the history a question is read with."""
 _ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
 
 
 @dataclass
 class _Live:
-    """Everything derived from one index version; replaced when the version changes."""
+    """Everything derived from one index version; replaced when the version changes.
+
+    ``readers`` counts the questions searching it; a replaced (``retired``) version is
+    closed when the last of them finishes, so its files are released.
+    """
 
     index: IndexedChunks
     retriever: HybridRetriever
@@ -49,6 +59,8 @@ class _Live:
     subject: set[str]
     facts: list[OccupationFacts] | None = None
     suggestions: list[tuple[str, str]] | None = None
+    readers: int = 0
+    retired: bool = False
 
 
 class CareerBot:
@@ -79,7 +91,7 @@ class CareerBot:
         self.store = IndexStore(self.settings, self.embeddings)
         self.intents = IntentModel(self.embeddings)
         self._live_state: _Live | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def chat_model(self) -> BaseChatModel | None:
@@ -99,7 +111,9 @@ class CareerBot:
     def ingest(self, rebuild: bool = False, progress: bool = True) -> IngestReport:
         """Bring the index in line with the corpus (see :meth:`IndexStore.ingest`)."""
         report = self.store.ingest(rebuild=rebuild, progress=progress)
-        self._live_state = None
+        with self._lock:
+            self._retire(self._live_state)
+            self._live_state = None
         return report
 
     def version(self) -> str:
@@ -139,19 +153,40 @@ class CareerBot:
             return False
         return not got.refused and section.strip() in {c.section for c in got.citations}
 
-    def _live(self) -> _Live:
+    def _live(self, pin: bool = False) -> _Live:
+        """The state of the live version, reopened after a swap; ``pin`` counts a reader."""
         version = self.store.current_version()
-        state = self._live_state
-        if state is not None and state.index.version == version:
-            return state
         with self._lock:
-            problem = self.store.problem()
-            if problem is not None:
-                print(f"careerbot: building the index ({problem}) ...", file=sys.stderr)
-                self.store.ingest(progress=sys.stderr.isatty())
-            index = self.store.open()
-            self._live_state = _load(index, self.embeddings, self.settings.top_k)
-            return self._live_state
+            state = self._live_state
+            if state is None or state.index.version != version:
+                problem = self.store.problem()
+                if problem is not None:
+                    print(f"careerbot: building the index ({problem}) ...", file=sys.stderr)
+                    self.store.ingest(progress=sys.stderr.isatty())
+                fresh = _load(self.store.open(), self.embeddings, self.settings.top_k)
+                self._retire(state)
+                state = self._live_state = fresh
+            state.readers += pin
+            return state
+
+    @contextmanager
+    def _pinned(self) -> Iterator[_Live]:
+        """The live state, kept open until the caller has searched it."""
+        live = self._live(pin=True)
+        try:
+            yield live
+        finally:
+            with self._lock:
+                live.readers -= 1
+                if live.retired and not live.readers:
+                    live.index.close()
+
+    def _retire(self, state: _Live | None) -> None:
+        """Close a replaced version now, or when its last reader finishes (under the lock)."""
+        if state is not None and not state.retired:
+            state.retired = True
+            if not state.readers:
+                state.index.close()
 
     # -- answering -----------------------------------------------------------------------
 
@@ -193,7 +228,10 @@ class CareerBot:
     def _turn(self, question: str, turns: History) -> tuple[Answer, bool]:
         """One question: small talk, a decline, advice from several sections, or an answer;
         and whether it was read as asking for advice."""
-        live = self._live()
+        with self._pinned() as live:
+            return self._turn_on(live, question, turns)
+
+    def _turn_on(self, live: _Live, question: str, turns: History) -> tuple[Answer, bool]:
         q = analyse(question, turns, live.retriever.keywords, live.subject)
         vector = self.embeddings.encode_query(q.text)
         intent = self.intents.classify(vector)
@@ -244,9 +282,10 @@ class CareerBot:
     def _retrieve(
         self, question: str, turns: History
     ) -> tuple[_Live, Query, list[Document]]:
-        live = self._live()
-        q = analyse(question, turns, live.retriever.keywords, live.subject)
-        docs = live.retriever.search(q.retrieval_text) if q.terms or q.carried or q.about_subject else []
+        with self._pinned() as live:
+            q = analyse(question, turns, live.retriever.keywords, live.subject)
+            wanted = q.terms or q.carried or q.about_subject
+            docs = live.retriever.search(q.retrieval_text) if wanted else []
         return live, q, docs
 
     def _extract(self, live: _Live, q: Query, docs: list[Document]) -> Answer:
@@ -338,11 +377,11 @@ class CareerBot:
                 "Shorten it to the part you want answered."
             )
         turns: list[tuple[str, str]] = []
-        for turn in history or []:
+        for turn in list(history or [])[-MAX_HISTORY:]:
             if not (isinstance(turn, (list, tuple)) and len(turn) == 2):
                 raise BadQuestion("History must be a list of (user, assistant) pairs.")
             user, bot = turn
-            turns.append((str(user or ""), str(bot or "")))
+            turns.append((clean(str(user or ""), limit), clean(str(bot or ""), MAX_ANSWER_CHARS)))
         return question, turns
 
 

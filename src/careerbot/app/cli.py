@@ -145,12 +145,16 @@ def ingest(
 
 @app.command()
 def chat(
+    ctx: typer.Context,
     host: Annotated[
         str, typer.Option(help="Address to bind; only loopback without a password.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 7860,
     auth: Annotated[
-        str | None, typer.Option(help="Require this USER:PASSWORD to log in.", show_default=False)
+        str | None,
+        typer.Option(help="Require this USER:PASSWORD to log in; on a shared machine prefer "
+                     "--auth-file or the CAREERBOT_AUTH variable, which `ps` does not show.",
+                     envvar="CAREERBOT_AUTH", show_default=False, show_envvar=False),
     ] = None,
     auth_file: Annotated[
         Path | None,
@@ -166,11 +170,16 @@ def chat(
 
     Example: careerbot chat --port 7860, then open http://127.0.0.1:7860/
     """
-    from careerbot.app.access import check_host, parse_auth
+    from careerbot.app.access import auth_warning, check_host, parse_auth
 
     with domain_errors():
         credentials = parse_auth(auth, auth_file)
         check_host(host, credentials, insecure)
+        # Typer ships its own click, so the source is compared by name.
+        typed = getattr(ctx.get_parameter_source("auth"), "name", "") == "COMMANDLINE"
+        warning = auth_warning(host, auth, typed)
+        if warning:
+            err.print(warning)
         from careerbot.app import web
 
         web.serve(Settings.resolve(corpus=corpus, home=home), host, port, credentials, insecure)

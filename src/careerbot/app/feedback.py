@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from careerbot.core.text import clean
 from careerbot.errors import ConfigError, FeedbackStoreError
 
 COLUMNS = (
@@ -42,8 +43,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _clean_comment(comment: str) -> str:
-    """Strip and cap a comment, so one visitor cannot grow the database without bound."""
-    return comment.strip()[:MAX_COMMENT_CHARS]
+    """Clean, strip and cap a comment, so one visitor cannot grow the database without bound."""
+    return clean(comment, MAX_COMMENT_CHARS * 2).strip()[:MAX_COMMENT_CHARS]
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -124,6 +125,23 @@ class FeedbackStore:
         with self._connect() as conn, conn:
             cur = conn.execute(
                 "UPDATE feedback SET comment = ? WHERE id = ?", (_clean_comment(comment), row_id)
+            )
+            return cur.rowcount == 1
+
+    def revote(self, row_id: int, vote: int, comment: str = "") -> bool:
+        """Replace a stored vote (and its comment, when one is given); False if no such row.
+
+        The page calls this for a second vote on the same answer, so one visitor's
+        clicks count once.
+        """
+        if vote not in (1, -1):
+            raise ValueError("vote must be +1 or -1")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._connect() as conn, conn:
+            cur = conn.execute(
+                "UPDATE feedback SET vote = ?, timestamp = ?, comment = CASE WHEN ? = '' "
+                "THEN comment ELSE ? END WHERE id = ?",
+                (vote, now, _clean_comment(comment), _clean_comment(comment), row_id),
             )
             return cur.rowcount == 1
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from careerbot.core.facts import OccupationFacts
+from careerbot.core.text import clean
 from careerbot.errors import CareerBotError, IndexBusy
 from careerbot.result import ANSWER_KINDS, Citation
 
@@ -22,16 +23,20 @@ SHOWN_QUESTION_CHARS = 400
 
 
 def text_html(text: str) -> str:
-    """Escape text for an HTML block: entities for markup, ``<br>`` for new lines."""
-    return html.escape(text, quote=True).replace("\n", "<br>")
+    """The one escaping function for text shown on the page: cleaned (no carriage return or
+    other line break that could end the HTML block and let Markdown run, no control
+    characters, no lone surrogates), entities for markup, ``<br>`` for new lines."""
+    return html.escape(clean(text), quote=True).replace("\n", "<br>")
+
+
+def shorten(question: str, limit: int = SHOWN_QUESTION_CHARS) -> str:
+    """A very long question cut to ``limit`` characters, with its full length."""
+    return question if len(question) <= limit else f"{question[:limit]}… ({len(question):,} characters)"
 
 
 def render_question(question: str, limit: int = SHOWN_QUESTION_CHARS) -> str:
     """The user's message as shown in the chat: escaped, a very long one shortened."""
-    shown = question if len(question) <= limit else (
-        f"{question[:limit]}… ({len(question):,} characters)"
-    )
-    return f'<div class="cb-q">{text_html(shown)}</div>'
+    return f'<div class="cb-q">{text_html(shorten(question, limit))}</div>'
 
 
 def sources_html(citations: Sequence[Citation]) -> str:

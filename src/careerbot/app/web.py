@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 import traceback
-import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, NamedTuple
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -24,8 +21,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import gradio as gr  # noqa: E402  (after the two settings above, which it reads on import)
 from gradio.components.chatbot import ExampleMessage  # noqa: E402
 
-from careerbot.app.access import check_host
-from careerbot.app.feedback import FeedbackStore
+from careerbot.app.access import MAX_BODY_BYTES, Bouncer, check_host
+from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from careerbot.app.page_html import (
     Turn,
     chat_messages,
@@ -35,6 +32,7 @@ from careerbot.app.page_html import (
     pay_chart_html,
     render_answer,
     render_question,
+    shorten,
     stored_turns,
     text_html,
 )
@@ -42,6 +40,7 @@ from careerbot.bot import CareerBot
 from careerbot.config import Settings
 from careerbot.core.facts import OccupationFacts
 from careerbot.core.suggest import follow_ups
+from careerbot.core.text import clean
 from careerbot.errors import CareerBotError
 from careerbot.resources import read_text
 from careerbot.result import Answer
@@ -54,6 +53,17 @@ STREAM_EVERY = 0.05
 SAVED_KEY = "careerbot-conversation"
 """The browser's storage key for the conversation, so a reload shows it again."""
 SHOWN_VOTED_CHARS = 80
+MAX_TURNS = 100
+"""Turns a session keeps (and shows); older ones are dropped, so a session's state is bounded."""
+CACHE_CLEANUP = (3600, 3600)
+"""Gradio's ``delete_cache``: every hour drop cached files older than an hour, and all on exit."""
+SAVE_JS = """(text) => {
+  const url = URL.createObjectURL(new Blob([text], {type: "text/markdown"}));
+  const a = Object.assign(document.createElement("a"), {href: url, download: "careerbot-conversation.md"});
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}"""
+"""Saves the conversation in the browser: the server never writes it to disk."""
 
 # -- the app ---------------------------------------------------------------------------
 
@@ -74,7 +84,6 @@ class ChatPage:
         self.bot = bot
         self.settings = settings
         self.feedback = FeedbackStore(settings.home_dir / "feedback.db")
-        self.downloads = Path(tempfile.mkdtemp(prefix="careerbot-chat-"))
         self._version: str | None = None
         self.facts: OccupationFacts | None = None
         self.title = "careerbot"
@@ -93,14 +102,20 @@ class ChatPage:
         self._version = version
 
     def respond(self, message: Any, turns: list[Turn] | None) -> Iterator[PageUpdate]:
-        """Stream one answer: chat messages (follow-ups under the last), turns, textbox, download."""
-        turns = list(turns or [])
-        question = message if isinstance(message, str) else ""
+        """Stream one answer: chat messages (follow-ups under the last), turns, textbox, download.
+
+        The question is cleaned before anything else sees it, and a question too long to
+        answer is kept in the session only shortened, as it is shown.
+        """
+        turns = list(turns or [])[-MAX_TURNS:]
+        question = clean(message) if isinstance(message, str) else ""
         history = [(t["question"], t["answer"]) for t in turns if not t.get("error")]
         shown = chat_messages(turns) + [{"role": "user", "content": render_question(question)}]
         keep = self._download(turns)
         yield PageUpdate(shown + [{"role": "assistant", "content": "…"}], turns, "", keep)
-        turn: Turn = {"question": question, "answer": "", "citations": [], "error": False}
+        kept = question if len(question) <= self.settings.max_question_chars else shorten(question)
+        serial = int(turns[-1].get("n", len(turns))) + 1 if turns else 1
+        turn: Turn = {"question": kept, "answer": "", "citations": [], "error": False, "n": serial}
         try:
             text, last = "", 0.0
             for piece in self.bot.stream(question, history):
@@ -118,7 +133,7 @@ class ChatPage:
             if not isinstance(e, CareerBotError):
                 traceback.print_exc(file=sys.stderr)
             turn.update(answer=friendly(e), citations=[], error=True)
-        turns = turns + [turn]
+        turns = (turns + [turn])[-MAX_TURNS:]
         yield PageUpdate(self.messages(turns), turns, "", self._download(turns))
 
     def messages(self, turns: list[Turn]) -> list[dict[str, Any]]:
@@ -128,45 +143,61 @@ class ChatPage:
         return chat_messages(turns, ups)
 
     def _download(self, turns: list[Turn]) -> Any:
-        download = None
-        if turns:
-            path = self.downloads / f"careerbot-conversation-{uuid.uuid4().hex[:8]}.md"
-            path.write_text(conversation_markdown(self.title, turns), encoding="utf-8", errors="replace")
-            download = str(path)
-        return gr.DownloadButton(value=download, visible=bool(turns))
+        return gr.Button(visible=bool(turns))  # only visibility changes: nothing is written
+
+    def conversation(self, turns: list[Turn]) -> str:
+        """The conversation as Markdown, made when Download is clicked and saved by the browser."""
+        return conversation_markdown(self.title, turns or [])
 
     def restore(self, saved: Any) -> PageUpdate:
-        """The conversation this browser saved, shown again after a reload."""
-        turns = stored_turns(saved)
+        """The conversation this browser saved, shown again after a reload (cleaned and capped
+        like any input: it comes back from the browser)."""
+        turns = stored_turns(saved)[-MAX_TURNS:]
+        limit = self.settings.max_question_chars
+        for n, t in enumerate(turns, 1):
+            question = clean(t["question"], limit + 1)
+            t["question"] = question if len(question) <= limit else shorten(question)
+            t["answer"], t["n"] = clean(t["answer"]), n
         return PageUpdate(self.messages(turns), turns, "", self._download(turns))
 
-    def vote(self, turns: list[Turn], like: gr.LikeData) -> tuple[str, int | None, Any, Any]:
+    def vote(
+        self, turns: list[Turn], votes: dict[int, int] | None, like: gr.LikeData
+    ) -> tuple[str, int | None, Any, Any, dict[int, int]]:
         """Store a thumbs up/down on the answer ``like.index`` points at, then offer a comment.
 
-        Returns the status line, the stored row (for the comment) and updates that open the
-        comment prompt, whose label names the voted answer.
+        Returns the status line, the stored row (for the comment), updates that open the
+        comment prompt, whose label names the voted answer, and ``votes``: each voted turn's
+        row, so a second vote on the same answer replaces the first (one per session).
         """
+        votes = dict(votes or {})
         closed = gr.Textbox(), gr.Column(visible=False)
         index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
         if like.liked not in (True, False) or not turns or not 0 <= int(index) // 2 < len(turns):
-            return "", None, *closed
+            return "", None, *closed, votes
         i = int(index) // 2
         t = turns[i]
+        key = int(t.get("n", i + 1))
         history = [(p["question"], p["answer"]) for p in turns[:i] if not p.get("error")]
+        value = 1 if like.liked else -1
         try:
-            row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
-                                       1 if like.liked else -1, "", t.get("kind", ""))
+            if key in votes and self.feedback.revote(votes[key], value):
+                row = votes[key]
+            else:
+                row = self.feedback.record(t["question"], history, t["answer"], t["citations"],
+                                           value, "", t.get("kind", ""))
         except CareerBotError as e:  # a damaged feedback.db: say so, never fail silently
-            return f"Your vote was not saved: {e}", None, *closed
+            return f"Your vote was not saved: {e}", None, *closed, votes
+        votes[key] = row
         asked = t["question"] if len(t["question"]) <= SHOWN_VOTED_CHARS else (
             t["question"][:SHOWN_VOTED_CHARS] + "…")
         ask = "What was useful" if like.liked else "What was wrong or missing"
         label = f"Thanks for rating the answer to “{asked}”. {ask}? (optional)"
-        return ("", row, gr.Textbox(label=label, value=""), gr.Column(visible=True))
+        return ("", row, gr.Textbox(label=label, value=""), gr.Column(visible=True), votes)
 
     def add_comment(self, comment: str, row: int | None) -> tuple[str, str, Any]:
         """Attach a comment to this session's last vote; the prompt closes once it is saved."""
-        if not (comment or "").strip():
+        comment = clean(comment or "", MAX_COMMENT_CHARS)
+        if not comment.strip():
             return "Type a comment first, or choose Not now.", comment, gr.Column()
         if row is None:
             return ("Rate an answer with thumbs up or down first, then add your comment.",
@@ -187,8 +218,10 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
     """The Gradio Blocks app around ``bot``."""
     page = ChatPage(bot, settings)
     examples: list[ExampleMessage] = [{"text": q} for q, _s in page.pool[:4]]
-    with gr.Blocks(title=f"careerbot: {page.title}", analytics_enabled=False) as demo:
+    with gr.Blocks(title=f"careerbot: {page.title}", analytics_enabled=False,
+                   delete_cache=CACHE_CLEANUP) as demo:
         turns = gr.State([])
+        votes = gr.State({})
         saved = gr.BrowserState([], storage_key=SAVED_KEY)
         last_row = gr.State(None)
         gr.HTML(f"<h1>careerbot: {text_html(page.title)}</h1><p>Answers come only from the "
@@ -213,8 +246,9 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
                                  elem_id="question", submit_btn=True, label="Your question")
                 with gr.Row():
                     clear = gr.Button("Clear", size="sm", elem_id="clear")
-                    download = gr.DownloadButton("Download conversation (.md)", size="sm",
-                                                 visible=False, elem_id="download")
+                    download = gr.Button("Download conversation (.md)", size="sm",
+                                         visible=False, elem_id="download")
+                    markdown = gr.Textbox(visible=False)
             with gr.Column(scale=2, min_width=320):
                 facts = gr.HTML(elem_id="facts")
                 chart = gr.HTML(elem_id="pay-chart")
@@ -234,18 +268,20 @@ def build_app(bot: CareerBot, settings: Settings) -> Any:
 
         remember(chatbot.example_select(pick, [turns], outputs, api_visibility="private"))
         remember(chatbot.option_select(pick, [turns], outputs, api_visibility="private"))
-        chatbot.like(page.vote, [turns], [status, last_row, comment, prompt],
+        chatbot.like(page.vote, [turns, votes], [status, last_row, comment, prompt, votes],
                      api_visibility="private")
+        download.click(page.conversation, [turns], [markdown], api_visibility="private").then(
+            None, [markdown], None, js=SAVE_JS, api_visibility="private")
         send.click(page.add_comment, [comment, last_row], [status, comment, prompt],
                    api_visibility="private")
         later.click(lambda: ("", gr.Column(visible=False)), None, [comment, prompt],
                     api_visibility="private")
 
         def reset() -> tuple[Any, ...]:
-            return (*page.restore([]), None, "", gr.Column(visible=False))
+            return (*page.restore([]), None, "", gr.Column(visible=False), {})
 
         for event in (clear.click, chatbot.clear):
-            remember(event(reset, None, [*outputs, last_row, status, prompt],
+            remember(event(reset, None, [*outputs, last_row, status, prompt, votes],
                            api_visibility="private"))
         demo.load(page.restore, saved, outputs, api_visibility="private")
         demo.load(page.panel, None, [facts, chart], api_visibility="private")
@@ -275,6 +311,7 @@ def launch_options(host: str, port: int, auth: list[tuple[str, str]] | None) -> 
         theme=theme(), css=read_text("data/page.css"), js=read_text("data/page.js"),
         prevent_thread_lock=True,
         footer_links=["gradio", "settings"],
+        max_file_size=MAX_BODY_BYTES, app_kwargs={"middleware": [Bouncer.middleware()]},
     )
 
 

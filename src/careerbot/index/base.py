@@ -20,7 +20,7 @@ import numpy as np
 
 from careerbot.core.chunking import Chunk
 from careerbot.core.keywords import KeywordIndex
-from careerbot.errors import IndexIncompatible
+from careerbot.errors import IndexBusy, IndexIncompatible
 
 COLLECTION = "careerbot"
 SCHEMA = 2  # 2: chunks and BM25 stored beside each version (index/sidecar.py)
@@ -57,8 +57,10 @@ class IndexedChunks:
     """The live index: a Chroma collection and every chunk it holds, by id.
 
     ``guard`` wraps each query (the server backend turns a lost connection into
-    :class:`~careerbot.errors.BackendUnavailable` there). ``keywords`` is the stored BM25
-    index when the version has one (None: retrieval builds it from the chunks).
+    :class:`~careerbot.errors.BackendUnavailable` there); ``closer`` releases what only
+    this version holds (the embedded backend's client, with its open files). ``keywords``
+    is the stored BM25 index when the version has one (None: retrieval builds it from the
+    chunks).
     """
 
     collection: Any
@@ -68,16 +70,25 @@ class IndexedChunks:
     client: Any = field(repr=False)
     guard: Guard = field(default=nullcontext, repr=False)
     keywords: KeywordIndex | None = field(default=None, repr=False)
+    closer: Callable[[], None] = field(default=lambda: None, repr=False)
     positions: dict[str, int] = field(init=False, repr=False)
+    closed: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.positions = {cid: i for i, cid in enumerate(self.ids)}
+
+    def close(self) -> None:
+        """Release the version's files and memory; the caller no longer searches it."""
+        closer, self.closer, self.closed = self.closer, lambda: None, True
+        closer()
 
     def dense(self, vector: Any, k: int) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) of the ``k`` nearest chunks."""
         k = min(k, len(self.ids))
         if k == 0:
             return []
+        if self.closed:  # a retriever kept past an ingest; the bot's own reopen the new one
+            raise IndexBusy("The index was updated since this retriever was made; ask again.")
         with self.guard():
             res = self.collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
         pos = self.positions

@@ -15,11 +15,12 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from careerbot.core.chunking import Chunk
-from careerbot.errors import IndexBusy, IndexIncompatible
+from careerbot.errors import CareerBotError, IndexBusy, IndexIncompatible
 from careerbot.index import sidecar
 from careerbot.index.base import (
     COLLECTION,
@@ -90,16 +91,21 @@ class FolderBackend:
             raise damaged(str(path), FileNotFoundError("chroma.sqlite3"))
         ids, chunks = sidecar.read_chunks(path)
         keywords = sidecar.read_keywords(path)
+        client: Any = None
         try:
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
             collection = client.get_collection(COLLECTION)
             count = collection.count()
             probe(collection, count)
         except Exception as e:  # Chroma raises many types for a damaged folder
-            raise damaged(str(path), e) from e
+            if client is not None:
+                client.close()
+            raise e if isinstance(e, CareerBotError) else damaged(str(path), e) from e
         if count != len(ids):
+            client.close()
             raise damaged(str(path), ValueError(f"{count} vectors for {len(ids)} chunks"))
-        return IndexedChunks(collection, ids, chunks, version, client, keywords=keywords)
+        return IndexedChunks(collection, ids, chunks, version, client, guard=partial(_guard, str(path)),
+                             keywords=keywords, closer=client.close)
 
     def count(self, version: str) -> int:
         """Chunks in a version's collection, after one probe query and a read of its side files."""
@@ -188,6 +194,18 @@ class FolderBackend:
         for path in self.root.glob("v[0-9]*"):
             if path.name.endswith(".partial") or (keep and path.name not in live):
                 shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _guard(where: str) -> Iterator[None]:
+    """Around each search of an open version: files damaged since it was opened give the
+    same one-line advice as at open, not an unexplained failure."""
+    try:
+        yield
+    except CareerBotError:
+        raise
+    except Exception as e:  # Chroma raises many types for a damaged folder
+        raise damaged(where, e) from e
 
 
 @contextmanager
