@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from careerbot import Answer, CareerBot, Settings
-from careerbot.bot import subject_terms
 from careerbot.core.chunking import chunk_document
 from careerbot.corpus import load_documents
+from careerbot.live import subject_terms
 
 
 def cited(answer: Answer) -> str:

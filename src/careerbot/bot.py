@@ -7,7 +7,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
@@ -19,13 +19,14 @@ from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.intent import OFFTOPIC, OVERVIEW, OVERVIEW_MIN
-from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, terms
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS
 from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
 from careerbot.core.text import clean
 from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
-from careerbot.index.base import IndexedChunks, IngestReport
+from careerbot.index.base import IngestReport
 from careerbot.index.store import IndexStore
+from careerbot.live import Live, load
 from careerbot.models import chat
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.models.intents import IntentModel
@@ -41,26 +42,6 @@ MAX_HISTORY = 20
 """Earlier turns a question is read with; older ones cannot change what it asks."""
 MAX_ANSWER_CHARS = 20_000
 """Longest earlier answer kept in the history a question is read with."""
-_ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
-
-
-@dataclass
-class _Live:
-    """Everything derived from one index version; replaced when the version changes.
-
-    ``readers`` counts the questions searching it; a replaced (``retired``) version is
-    closed when the last of them finishes, so its files are released.
-    """
-
-    index: IndexedChunks
-    retriever: HybridRetriever
-    title: str
-    sections: list[str]
-    subject: set[str]
-    facts: list[OccupationFacts] | None = None
-    suggestions: list[tuple[str, str]] | None = None
-    readers: int = 0
-    retired: bool = False
 
 
 class CareerBot:
@@ -90,7 +71,7 @@ class CareerBot:
         self.embeddings = LocalEmbeddings(self.settings.model_dir, self.settings.home_dir / "models")
         self.store = IndexStore(self.settings, self.embeddings)
         self.intents = IntentModel(self.embeddings)
-        self._live_state: _Live | None = None
+        self._live_state: Live | None = None
         self._lock = threading.RLock()
 
     @property
@@ -153,7 +134,7 @@ class CareerBot:
             return False
         return not got.refused and section.strip() in {c.section for c in got.citations}
 
-    def _live(self, pin: bool = False) -> _Live:
+    def _live(self, pin: bool = False) -> Live:
         """The state of the live version, reopened after a swap; ``pin`` counts a reader."""
         version = self.store.current_version()
         with self._lock:
@@ -163,14 +144,14 @@ class CareerBot:
                 if problem is not None:
                     print(f"careerbot: building the index ({problem}) ...", file=sys.stderr)
                     self.store.ingest(progress=sys.stderr.isatty())
-                fresh = _load(self.store.open(), self.embeddings, self.settings.top_k)
+                fresh = load(self.store.open(), self.embeddings, self.settings.top_k)
                 self._retire(state)
                 state = self._live_state = fresh
             state.readers += pin
             return state
 
     @contextmanager
-    def _pinned(self) -> Iterator[_Live]:
+    def _pinned(self) -> Iterator[Live]:
         """The live state, kept open until the caller has searched it."""
         live = self._live(pin=True)
         try:
@@ -181,7 +162,7 @@ class CareerBot:
                 if live.retired and not live.readers:
                     live.index.close()
 
-    def _retire(self, state: _Live | None) -> None:
+    def _retire(self, state: Live | None) -> None:
         """Close a replaced version now, or when its last reader finishes (under the lock)."""
         if state is not None and not state.retired:
             state.retired = True
@@ -231,7 +212,7 @@ class CareerBot:
         with self._pinned() as live:
             return self._turn_on(live, question, turns)
 
-    def _turn_on(self, live: _Live, question: str, turns: History) -> tuple[Answer, bool]:
+    def _turn_on(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
         q = analyse(question, turns, live.retriever.keywords, live.subject)
         vector = self.embeddings.encode_query(q.text)
         intent = self.intents.classify(vector)
@@ -270,25 +251,25 @@ class CareerBot:
         parts = ([base] if topic else []) + [a for a in facets if not a.refused]
         return (merge(parts) if parts else base), True
 
-    def _facet(self, live: _Live, question: str, named: list[str]) -> Answer:
+    def _facet(self, live: Live, question: str, named: list[str]) -> Answer:
         q = analyse(question, [], live.retriever.keywords, live.subject)
         q.carried = named
         return self._extract(live, q, live.retriever.search(q.retrieval_text))
 
-    def _search(self, live: _Live, q: Query, vector: Any) -> list[Document]:
+    def _search(self, live: Live, q: Query, vector: Any) -> list[Document]:
         same = q.retrieval_text == q.text
         return live.retriever.search(q.retrieval_text, vector if same else None)
 
     def _retrieve(
         self, question: str, turns: History
-    ) -> tuple[_Live, Query, list[Document]]:
+    ) -> tuple[Live, Query, list[Document]]:
         with self._pinned() as live:
             q = analyse(question, turns, live.retriever.keywords, live.subject)
             wanted = q.terms or q.carried or q.about_subject
             docs = live.retriever.search(q.retrieval_text) if wanted else []
         return live, q, docs
 
-    def _extract(self, live: _Live, q: Query, docs: list[Document]) -> Answer:
+    def _extract(self, live: Live, q: Query, docs: list[Document]) -> Answer:
         return extractive.answer(
             q, docs, live.retriever.neighbours, live.retriever.keywords, live.title,
             live.sections,
@@ -383,31 +364,6 @@ class CareerBot:
             user, bot = turn
             turns.append((clean(str(user or ""), limit), clean(str(bot or ""), MAX_ANSWER_CHARS)))
         return question, turns
-
-
-def _load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> _Live:
-    retriever = HybridRetriever.build(index, embeddings, top_k)
-    titles = list(dict.fromkeys(c.title for c in index.chunks))
-    reading = sorted(index.chunks, key=lambda c: (c.source, c.start))
-    sections = list(dict.fromkeys(c.section for c in reading))
-    title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
-    return _Live(index, retriever, title, sections, subject_terms(index.chunks))
-
-
-def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
-    """Terms naming what every document is about: its title words and aliases.
-
-    A question using them is about the subject, and they say nothing about which passage
-    answers, so the answerer sets them aside. With several documents only the terms all
-    of them share count: "dovakelu" in "Dovakelu specialists" is what picks that document.
-    """
-    names: dict[str, set[str]] = {}
-    for c in chunks:
-        words = names.setdefault(c.source, set(terms(c.title)))
-        if c.section == "Overview":
-            for alias in _ALIASES.findall(c.text):
-                words |= set(terms(alias))
-    return set.intersection(*names.values()) if names else set()
 
 
 def _pieces(result: Answer) -> Iterator[str | Answer]:

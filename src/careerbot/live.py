@@ -1,0 +1,66 @@
+"""The live index version and everything derived from it: retriever, title, sections and
+the subject's own words, built once per version and replaced when an ingest swaps it.
+
+Kept apart from :mod:`careerbot.bot` so the API module holds the conversation only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from careerbot.core.chunking import Chunk
+from careerbot.core.facts import OccupationFacts
+from careerbot.core.lexicon import terms
+from careerbot.index.base import IndexedChunks
+from careerbot.models.embeddings import LocalEmbeddings
+from careerbot.retrieve import HybridRetriever
+
+_ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
+
+
+@dataclass
+class Live:
+    """Everything derived from one index version; replaced when the version changes.
+
+    ``readers`` counts the questions searching it; a replaced (``retired``) version is
+    closed when the last of them finishes, so its files are released.
+    """
+
+    index: IndexedChunks
+    retriever: HybridRetriever
+    title: str
+    sections: list[str]
+    subject: set[str]
+    facts: list[OccupationFacts] | None = None
+    suggestions: list[tuple[str, str]] | None = None
+    readers: int = 0
+    retired: bool = False
+
+
+
+def load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> Live:
+    """Derive the state of a freshly opened version (the BM25 index is read or built here)."""
+    retriever = HybridRetriever.build(index, embeddings, top_k)
+    titles = list(dict.fromkeys(c.title for c in index.chunks))
+    reading = sorted(index.chunks, key=lambda c: (c.source, c.start))
+    sections = list(dict.fromkeys(c.section for c in reading))
+    title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
+    return Live(index, retriever, title, sections, subject_terms(index.chunks))
+
+
+def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
+    """Terms naming what every document is about: its title words and aliases.
+
+    A question using them is about the subject, and they say nothing about which passage
+    answers, so the answerer sets them aside. With several documents only the terms all
+    of them share count: "dovakelu" in "Dovakelu specialists" is what picks that document.
+    """
+    names: dict[str, set[str]] = {}
+    for c in chunks:
+        words = names.setdefault(c.source, set(terms(c.title)))
+        if c.section == "Overview":
+            for alias in _ALIASES.findall(c.text):
+                words |= set(terms(alias))
+    return set.intersection(*names.values()) if names else set()
