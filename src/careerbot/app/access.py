@@ -117,6 +117,37 @@ class _TooLarge(Exception):
     pass
 
 
+TOO_LARGE = -1
+"""What :func:`run_capped` returns when a body outgrew the cap before any response."""
+
+
+async def run_capped(app: Callable[..., Awaitable[None]], scope: Scope, receive: Receive,
+                     send: Send, max_body: int) -> int:
+    """Run an ASGI app on a body read at most ``max_body`` bytes deep (a chunked body has
+    no length up front); returns the response status, 0 for none, or :data:`TOO_LARGE`."""
+    status: list[int] = []
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > max_body:
+            raise _TooLarge
+        return message
+
+    async def watched(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            status.append(int(message["status"]))
+        await send(message)
+
+    try:
+        await app(scope, limited, watched)
+    except _TooLarge:
+        return status[0] if status else TOO_LARGE
+    return status[0] if status else 0
+
+
 class Bouncer:
     """ASGI middleware in front of the chat server: refuses request bodies over
     ``max_body`` bytes (413) and throttles failed logins per client address (429).
@@ -161,31 +192,13 @@ class Bouncer:
                 await _reply(send, 429, f"Too many failed logins; try again in {wait:.0f} s.",
                              retry_after=wait)
                 return
-        status: list[int] = []
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_body:
-                raise _TooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(int(message["status"]))
-            await send(message)
-
-        try:
-            await self.app(scope, limited, watched)
-        except _TooLarge:
-            if not status:
-                await _reply(send, 413, f"Request body over {self.max_body:,} bytes.")
-        if login and status:
-            if status[0] < 300:
+        status = await run_capped(self.app, scope, receive, send, self.max_body)
+        if status == TOO_LARGE:
+            await _reply(send, 413, f"Request body over {self.max_body:,} bytes.")
+        if login and status > 0:
+            if status < 300:
                 self.throttle.succeeded(address)
-            elif status[0] in (400, 401, 403):
+            elif status in (400, 401, 403):
                 self.throttle.failed(address, self.clock())
 
 

@@ -16,14 +16,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from careerbot.app.access import is_loopback
+from careerbot.app.access import MAX_BODY_BYTES, TOO_LARGE, is_loopback, run_capped
 from careerbot.app.api import ApiError, Gate, build_api
 from careerbot.bot import CareerBot
 from careerbot.config import Settings
 from careerbot.errors import ConfigError
 
-MAX_BODY_BYTES = 1_000_000
-"""Largest request body /v1 and /mcp accept: a question and a long history fit easily."""
 GUARDED = ("/v1", "/mcp")
 
 
@@ -89,31 +87,8 @@ class Guard:
         if not length.isdigit() or int(length) > self.max_body:
             await _reply(send, too_big)
             return
-        seen = 0
-        started = False
-
-        async def counted() -> Any:  # a chunked body has no length up front
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_body:
-                raise _TooBig
-            return message
-
-        async def sending(message: Any) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, sending)
-        except _TooBig:
-            if not started:
-                await _reply(send, too_big)
-
-
-class _TooBig(Exception):
-    """Raised inside the app when a body grows past the cap while being read."""
+        if await run_capped(self.app, scope, receive, send, self.max_body) == TOO_LARGE:
+            await _reply(send, too_big)
 
 
 async def _reply(send: Any, error: ApiError) -> None:
