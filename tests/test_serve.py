@@ -139,7 +139,7 @@ def test_errors_are_openai_style_json(client: openai.OpenAI, base_url: str) -> N
                                        messages=[{"role": "assistant", "content": "hi"}])
     auth = {"Authorization": f"Bearer {KEY}"}
     cases = [(b"{not json", 400, "not JSON"), (b'{"model": "careerbot"}', 400, "messages"),
-             (b"x" * 1_100_000, 413, "over 1,000,000 bytes")]
+             (b"x" * 1_100_000, 413, "over 1,048,576 bytes")]
     for body, status, words in cases:
         r = httpx.post(base_url + "/v1/chat/completions", content=body, headers=auth)
         assert r.status_code == status and words in r.json()["error"]["message"], r.text
