@@ -24,13 +24,13 @@ def test_unchanged_files_are_not_rechunked(fresh_home: Path, corpus_copy: Path,
     settings = Settings(corpus=corpus_copy, home=fresh_home)
     store = IndexStore(settings, LocalEmbeddings(settings.model_dir))
     seen: list[str] = []
-    real = store_module.chunk_document
+    real = store_module.chunk_stream
 
-    def counting(doc: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(doc.source)
-        return real(doc, *args, **kwargs)
+    def counting(source: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(source)
+        return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(store_module, "chunk_document", counting)
+    monkeypatch.setattr(store_module, "chunk_stream", counting)
     before = store.current_version()
     assert store.ingest(progress=False).version == before and seen == []
     (corpus_copy / "extra.md").write_text("# Extra\n\nPay\n\nThe extra job pays $1 a day.\n")

@@ -8,8 +8,9 @@ the tokenizer.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,20 +129,56 @@ class Span:
 
 def title_of(name: str, text: str) -> str:
     """A document's title: its leading ``# Heading``, else its file name made readable."""
-    first = next(iter(blocks(text)), None)
-    if first is not None and first.text.lstrip().startswith("#"):
-        return first.text.lstrip("# ").strip()
-    name = re.sub(r"[-_]+", " ", name).strip()
-    return name[:1].upper() + name[1:]
+    return title_from(name, next(blocks(text), None))
 
 
-def blocks(text: str) -> Iterator[Block]:
-    """Split text into runs of non-blank lines, keeping exact offsets."""
+def blocks(text: str, offset: int = 0) -> Iterator[Block]:
+    """Split text into runs of non-blank lines, keeping exact offsets (plus ``offset``)."""
     for m in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
         raw = m.group(0)
         lead = len(raw) - len(raw.lstrip())
         body = raw.strip()
-        yield Block(m.start() + lead, m.start() + lead + len(body), body)
+        yield Block(offset + m.start() + lead, offset + m.start() + lead + len(body), body)
+
+
+class TextWindow:
+    """A document that arrives in pieces: its blocks as they complete, and slices of the
+    part not yet released, by absolute offset.
+
+    A block never crosses a blank line, so the text read so far is cut after its last
+    blank line and the blocks before that are final. The chunker releases the text of
+    each passage it has cut, so the window holds about one piece and one passage, not
+    the document.
+    """
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self._pieces = pieces
+        self._base = 0
+        self._text = ""
+
+    def __getitem__(self, key: slice) -> str:
+        return self._text[key.start - self._base : key.stop - self._base]
+
+    def release(self, upto: int) -> None:
+        """Forget the text before offset ``upto`` (once that is most of it: copies stay linear)."""
+        if 2 * (upto - self._base) > len(self._text):
+            self._text = self._text[upto - self._base :]
+            self._base = upto
+
+    def blocks(self) -> Iterator[Block]:
+        """The document's blocks, in order, each as soon as a blank line (or the end) closes it."""
+        done = 0  # blocks before this offset were yielded
+        for piece in self._pieces:
+            since = max(self._text.rfind("\n"), done - self._base, 0)
+            self._text += piece
+            cut = max((m.end() for m in _BLANK_LINE.finditer(self._text, since)), default=0)
+            if cut > done - self._base:
+                start, done = done, self._base + cut
+                yield from blocks(self[start:done], start)
+        yield from blocks(self[done : self._base + len(self._text)], done)
+
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
 def _heading_candidate(block: Block) -> bool:
@@ -178,71 +215,114 @@ def is_heading(prev: Block | None, block: Block, nxt: Block | None) -> bool:
 
 def sections(doc: CorpusFile) -> Iterator[tuple[str, list[Block]]]:
     """Yield (section name, body blocks) in document order; a section never is empty."""
-    items = list(blocks(doc.text))
-    name, body = OVERVIEW, list[Block]()
-    for i, block in enumerate(items):
-        prev = items[i - 1] if i else None
-        nxt = items[i + 1] if i + 1 < len(items) else None
+    for _, group in itertools.groupby(_placed(blocks(doc.text), doc.title), key=lambda p: p[0]):
+        body = list(group)
+        yield body[0][1], [block for _, _, block in body]
+
+
+def _placed(items: Iterable[Block], title: str) -> Iterator[tuple[int, str, Block]]:
+    """Each body block with its section's number and name; headings start sections.
+
+    Looks one block ahead (``is_heading`` needs the next block), so it streams.
+    """
+    number, name = 0, OVERVIEW
+    prev: Block | None = None
+    first = True
+    for block, nxt in itertools.pairwise(itertools.chain(items, [None])):
+        assert block is not None  # only the sentinel after the last block is None
         if is_heading(prev, block, nxt):
-            if body:
-                yield name, body
-            name, body = block.text.lstrip("#").strip(), []
-        elif not (i == 0 and block.text.strip() == doc.title):
-            body.append(block)
-    if body:
-        yield name, body
+            number, name = number + 1, block.text.lstrip("#").strip()
+        elif not (first and block.text.strip() == title):
+            yield number, name, block
+        prev, first = block, False
+
+
+def title_from(name: str, first: Block | None) -> str:
+    """A document's title: its first block when that is a ``# Heading``, else its file name made readable."""
+    if first is not None and first.text.lstrip().startswith("#"):
+        return first.text.lstrip("# ").strip()
+    name = re.sub(r"[-_]+", " ", name).strip()
+    return name[:1].upper() + name[1:]
 
 
 def chunk_document(
     doc: CorpusFile, count_tokens: Callable[[str], int], max_tokens: int = 256
 ) -> list[Chunk]:
-    """Cut a document into passages (a paragraph, or a list or table glued to its lead),
-    then each passage into chunks (its sentences, items and rows).
+    """Every chunk of a document held whole (see :func:`chunk_stream`)."""
+    window = TextWindow([doc.text])
+    return list(_chunks(doc.source, doc.title, window, window.blocks(), count_tokens, max_tokens))
+
+
+def chunk_stream(
+    source: str, name: str, pieces: Iterable[str], count_tokens: Callable[[str], int], max_tokens: int = 256
+) -> Iterator[Chunk]:
+    """Cut a document that arrives in pieces into chunks, as they come.
+
+    The title is the document's leading ``# Heading``, else ``name`` made readable (as
+    :func:`title_of`). Memory holds one piece and one passage at a time.
+    """
+    window = TextWindow(pieces)
+    items = window.blocks()
+    first = next(items, None)
+    title = title_from(name, first)
+    head = [] if first is None else [first]
+    yield from _chunks(source, title, window, itertools.chain(head, items), count_tokens, max_tokens)
+
+
+def _chunks(
+    source: str, title: str, text: TextWindow, items: Iterable[Block],
+    count_tokens: Callable[[str], int], max_tokens: int,
+) -> Iterator[Chunk]:
+    """Cut blocks into passages (a paragraph, or a list or table glued to its lead), then
+    each passage into chunks (its sentences, items and rows); the first chunk of each
+    section is its lede.
 
     A unit too long for the model's window is cut at word boundaries, so nothing is
     silently truncated by the model.
     """
-    chunks: list[Chunk] = []
-    for section, body in sections(doc):
-        first = len(chunks)
-        for group in _glue_leads(body):
+    for _, placed in itertools.groupby(_placed(items, title), key=lambda p: p[0]):
+        _, section, block = next(placed)
+        lede = True
+        for group in _glue_leads(itertools.chain([block], (b for _, _, b in placed))):
             start, end = group[0].start, group[-1].end
-            for ps, pe in _fit(doc.text, start, end, section, count_tokens, max_tokens):
-                passage = doc.text[ps:pe]
+            for ps, pe in _fit(text, start, end, section, count_tokens, max_tokens):
+                passage = text[ps:pe]
                 for u in split_units(passage):
                     head = f"{section}: {u.lead} " if u.lead else f"{section}: "
 
                     def fits(s: int, e: int, head: str = head) -> bool:
-                        return count_tokens(head + doc.text[s:e]) <= max_tokens
+                        return count_tokens(head + text[s:e]) <= max_tokens
 
                     pieces = [(ps + u.start, ps + u.end)]
                     if not fits(*pieces[0]):
-                        pieces = list(_split_words(doc.text, ps + u.start, ps + u.end, fits))
+                        pieces = list(_split_words(text, ps + u.start, ps + u.end, fits))
                     for s, e in pieces:
-                        text = u.text if (s, e) == (ps + u.start, ps + u.end) else doc.text[s:e]
-                        chunks.append(
-                            Chunk(doc.source, doc.title, section, s, e, text, u.lead, u.kind,
-                                  ps, pe, passage, lede=len(chunks) == first)
-                        )
-    return chunks
+                        piece = u.text if (s, e) == (ps + u.start, ps + u.end) else text[s:e]
+                        yield Chunk(source, title, section, s, e, piece, u.lead, u.kind,
+                                    ps, pe, passage, lede=lede)
+                        lede = False
+            text.release(end)
 
 
-def _glue_leads(body: list[Block]) -> list[list[Block]]:
+def _glue_leads(body: Iterable[Block]) -> Iterator[list[Block]]:
     """Group an unfinished one-line block (a lead ending with ':', a question, a "visit"
     line) with what follows it, and a run of "Label. Description." paragraphs with the lead
     that introduces them, so a list, table or answer keeps its introduction."""
-    groups: list[list[Block]] = []
+    group: list[Block] = []
     for block in body:
-        last = groups[-1][-1] if groups else None
+        last = group[-1] if group else None
         unfinished = last is not None and "\n" not in last.text and not last.text.endswith((".", "!"))
         in_list = last is not None and _is_definition(block) and (
-            _is_definition(last) or groups[-1][0].text.endswith(":")
+            _is_definition(last) or group[0].text.endswith(":")
         )
         if unfinished or in_list:
-            groups[-1].append(block)
+            group.append(block)
         else:
-            groups.append([block])
-    return groups
+            if group:
+                yield group
+            group = [block]
+    if group:
+        yield group
 
 
 def _is_definition(block: Block) -> bool:
@@ -254,7 +334,7 @@ def _is_definition(block: Block) -> bool:
 
 
 def _fit(
-    text: str, start: int, end: int, section: str, count: Callable[[str], int], limit: int
+    text: TextWindow, start: int, end: int, section: str, count: Callable[[str], int], limit: int
 ) -> Iterator[tuple[int, int]]:
     def fits(s: int, e: int) -> bool:
         return count(f"{section}: {text[s:e]}") <= limit
@@ -280,7 +360,7 @@ def _fit(
 
 
 def _split_words(
-    text: str, start: int, end: int, fits: Callable[[int, int], bool]
+    text: TextWindow, start: int, end: int, fits: Callable[[int, int], bool]
 ) -> Iterator[tuple[int, int]]:
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
     cur_start = words[0][0]

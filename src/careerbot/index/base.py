@@ -185,15 +185,15 @@ class Backend(Protocol):
         """Make a finished build the live version; drop versions not live and not kept."""
 
 
-def chunk_ids(chunks: Sequence[Chunk]) -> list[str]:
-    """Content-addressed ids; a repeated passage in one file gets an occurrence suffix."""
-    seen: Counter[tuple[str, str]] = Counter()
-    ids = []
+def with_ids(chunks: Iterable[Chunk]) -> Iterator[tuple[str, Chunk]]:
+    """Each chunk with its content-addressed id, as the chunks come; a repeated passage in
+    one file gets an occurrence suffix. Occurrences are counted under a 16-byte key per
+    distinct chunk, the one thing this keeps for a whole file."""
+    seen: Counter[bytes] = Counter()
     for c in chunks:
-        key = (c.source, c.content_hash)
-        ids.append(hashlib.sha256(f"{c.source}\0{c.content_hash}\0{seen[key]}".encode()).hexdigest()[:32])
+        key = hashlib.sha256(f"{c.source}\0{c.content_hash}".encode()).digest()[:16]
+        yield hashlib.sha256(f"{c.source}\0{c.content_hash}\0{seen[key]}".encode()).hexdigest()[:32], c
         seen[key] += 1
-    return ids
 
 
 def digest(metadata: dict[str, Any]) -> str:

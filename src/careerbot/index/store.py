@@ -14,13 +14,14 @@ the previous index answering. Only the ``careerbot.index`` package talks to Chro
 
 from __future__ import annotations
 
-import hashlib
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 from careerbot.config import Settings
-from careerbot.core.chunking import CHUNKER_VERSION, Chunk, chunk_document
-from careerbot.corpus import load_documents
+from careerbot.core.chunking import CHUNKER_VERSION, Chunk, chunk_stream
+from careerbot.corpus import SourceFile, scan
 from careerbot.errors import IndexIncompatible, IndexMissing
 from careerbot.index.base import (
     DAMAGED,
@@ -29,15 +30,13 @@ from careerbot.index.base import (
     ChromaBuild,
     IndexedChunks,
     IngestReport,
-    Record,
-    chunk_ids,
     digest,
+    with_ids,
 )
+from careerbot.index.batches import Writer
 from careerbot.index.folder import FolderBackend
 from careerbot.index.server import ServerBackend
 from careerbot.models.embeddings import LocalEmbeddings
-
-ADD_BATCH = 512
 
 
 class IndexStore:
@@ -123,11 +122,13 @@ class IndexStore:
 
         A file whose text hash matches the live manifest is not even re-chunked: its
         chunks are taken from the manifest, so a no-op ingest of a large corpus is quick.
+        Other files are read, chunked and embedded as they stream (see
+        :mod:`careerbot.index.batches`): memory holds a batch of chunks, not a file.
         """
         with self.backend.writer():
             self.backend.clean()
-            docs = load_documents(self.settings.corpus_dir)
-            files = {d.source: hashlib.sha256(d.text.encode()).hexdigest() for d in docs}
+            sources = scan(self.settings.corpus_dir)
+            files = {f.source: f.digest for f in sources}
             report = IngestReport()
             base = self.current_version()
             old: dict[str, Any] = {}
@@ -146,78 +147,83 @@ class IndexStore:
                 base, old, old_files = None, {}, {}
             kept = {s for s, h in files.items() if old_files.get(s) == h}
             new = {cid: sd for cid, sd in old.items() if sd[0] in kept}
-            fresh: dict[str, Chunk] = {}
-            for doc in docs:
-                if doc.source not in kept:
-                    chunks = chunk_document(doc, self.embeddings.count_tokens)
-                    fresh.update(zip(chunk_ids(chunks), chunks, strict=True))
-            new.update((cid, (c.source, digest(c.metadata))) for cid, c in fresh.items())
-            added = [cid for cid in fresh if cid not in old]
-            updated = [cid for cid in fresh if cid in old and old[cid] != new[cid]]
-            removed = [cid for cid in old if cid not in new]
-            report.added, report.updated, report.removed = len(added), len(updated), len(removed)
-            report.unchanged = len(new) - len(added) - len(updated)
-            if base and not (added or updated or removed):
-                report.version = base
-                return report
             manifest = {"schema": SCHEMA, "model": self.embeddings.name,
-                        "chunker": CHUNKER_VERSION, "files": files,
-                        "chunks": {cid: list(sd) for cid, sd in new.items()}}
-            report.version = self._write_version(base, manifest, fresh, added, updated, removed,
-                                                 progress)
-            report.embedded = len(added)
+                        "chunker": CHUNKER_VERSION, "files": files, "chunks": new}
+            version = self._write_version(base, manifest, [f for f in sources if f.source not in kept],
+                                          old, report, progress)
+            report.unchanged = len(new) - report.added - report.updated
+            report.version = version or str(base)
             return report
 
     def _write_version(
         self,
         base: str | None,
         manifest: dict[str, Any],
-        fresh: dict[str, Chunk],
-        added: list[str],
-        updated: list[str],
-        removed: list[str],
+        changed: list[SourceFile],
+        old: dict[str, Any],
+        report: IngestReport,
         progress: bool,
-    ) -> str:
-        header = {k: manifest[k] for k in ("schema", "model", "chunker")}
-        previous = self.current_version()
-        with self.backend.build(base, header) as build:
-            if removed:
-                build.delete(removed)
-            if updated:
-                build.update([Record(c, fresh[c]) for c in updated])
-            # Similar lengths in one batch: less padding, about 8% faster at scale.
-            added = sorted(added, key=lambda cid: len(fresh[cid].embed_text))
-            self._add(build, [fresh[c] for c in added], added, progress)
-        # Keep the version readers may still have open, even across a --rebuild.
-        self.backend.publish(build, manifest, keep=(base, previous))
-        return build.version
+    ) -> str | None:
+        """Stream the changed files' chunks into a new version and publish it; None when
+        nothing changed (no version is written then).
 
-    def _add(self, build: ChromaBuild, chunks: list[Chunk], ids: list[str], progress: bool) -> None:
-        """Embed in batches and hand Chroma the vectors, so nothing is embedded twice.
-
-        Chroma stores one batch on a worker thread while the model embeds the next, so
-        an ingest runs at close to the model's own speed.
+        ``manifest["chunks"]`` gains each chunk as it comes; chunks of ``old`` it never
+        meets are deleted at the end.
         """
-        from concurrent.futures import Future, ThreadPoolExecutor
-
         from rich.progress import Progress
 
-        bar = Progress(disable=not progress or not chunks, transient=True, console=_stderr())
-        with bar, ThreadPoolExecutor(1, thread_name_prefix="careerbot-add") as pool:
-            task = bar.add_task("Embedding passages", total=len(chunks))
-            pending: Future[Any] | None = None
-            for i in range(0, len(chunks), ADD_BATCH):
-                batch = chunks[i : i + ADD_BATCH]
-                vectors = self.embeddings.encode([c.embed_text for c in batch])
-                if pending is not None:
-                    pending.result()
-                    build.tick()
-                records = [Record(cid, c, v) for cid, c, v in zip(ids[i : i + ADD_BATCH], batch, vectors,
-                                                                  strict=True)]
-                pending = pool.submit(build.add, records)
-                bar.advance(task, len(batch))
-            if pending is not None:
-                pending.result()
+        header = {k: manifest[k] for k in ("schema", "model", "chunker")}
+        previous = self.current_version()
+        new: dict[str, Any] = manifest["chunks"]
+        total = sum(f.length for f in changed)
+        with ExitStack() as stack:
+            builds: list[ChromaBuild] = []
+
+            def build() -> ChromaBuild:
+                if not builds:
+                    builds.append(stack.enter_context(self.backend.build(base, header)))
+                return builds[0]
+
+            bar = stack.enter_context(Progress(disable=not progress or not total, transient=True,
+                                               console=_stderr()))
+            task = bar.add_task("Embedding passages", total=total)
+
+            def advance(position: int, embedded: int) -> None:
+                bar.update(task, completed=position, description=f"Embedding passages ({embedded:,})")
+
+            writer = Writer(self.embeddings, build, advance)
+            stack.callback(writer.abandon)
+            for cid, chunk, position in _stream(changed, self.embeddings.count_tokens):
+                sd = new[cid] = (chunk.source, digest(chunk.metadata))
+                if cid not in old:
+                    report.added += 1
+                    writer.add(cid, chunk, position)
+                elif old[cid] != sd:
+                    report.updated += 1
+                    writer.update(cid, chunk)
+            removed = [cid for cid in old if cid not in new]
+            report.removed = len(removed)
+            if removed:
+                writer.delete(removed)
+            if base is None:
+                build()  # a first build is written even when the corpus gives no chunk
+            writer.finish()
+            report.embedded = writer.embedded
+            if not builds:
+                return None
+        # Keep the version readers may still have open, even across a --rebuild.
+        self.backend.publish(builds[0], manifest, keep=(base, previous))
+        return builds[0].version
+
+
+def _stream(files: list[SourceFile], count_tokens: Callable[[str], int]) -> Iterator[tuple[str, Chunk, int]]:
+    """Each chunk of the files, with its id and how far (in characters) the files have been read."""
+    done = 0
+    for f in files:
+        chunks = chunk_stream(f.source, f.path.stem, f.pieces(), count_tokens)
+        for cid, chunk in with_ids(chunks):
+            yield cid, chunk, done + chunk.end
+        done += f.length
 
 
 def _stderr() -> Any:
