@@ -6,11 +6,13 @@ import csv
 import ctypes
 import gc
 import io
+import itertools
 import json
 import os
+import random
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,15 +24,19 @@ from conftest import CORPUS, free_port
 from test_browser import browser  # noqa: F401  (the headless Chromium fixture)
 from typer.testing import CliRunner
 
-from careerbot import CareerBot
+from careerbot import CareerBot, corpus
 from careerbot.app import cli
 from careerbot.app.access import FREE_LOGINS, MAX_WAIT, LoginThrottle, parse_auth
 from careerbot.app.feedback import MAX_COMMENT_CHARS, FeedbackStore
 from careerbot.app.page_html import render_answer, render_question, text_html
 from careerbot.config import Settings
+from careerbot.core.chunking import CorpusFile, chunk_document, chunk_stream
 from careerbot.core.text import clean
 from careerbot.corpus import load_documents
-from careerbot.errors import ConfigError, FeedbackStoreError, IndexIncompatible
+from careerbot.errors import ConfigError, CorpusError, FeedbackStoreError, IndexIncompatible
+from careerbot.index.batches import BATCH
+from careerbot.index.store import IndexStore
+from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.result import Answer, Citation
 
 runner = CliRunner()
@@ -177,6 +183,87 @@ def test_corpus_link_outside_the_folder_is_skipped(
     assert [d.source for d in docs] == ["inside.md", "job.txt"]
     (notice,) = capsys.readouterr().err.strip().splitlines()
     assert "leak.txt" in notice and "outside the corpus folder" in notice
+
+
+# Corpus edges: a large file streams
+
+
+def _pieces(text: str, rng: random.Random) -> list[str]:
+    """``text`` cut at random places, some a character apart."""
+    cuts = sorted({0, len(text), *(rng.randrange(len(text)) for _ in range(len(text) // 40))})
+    return [text[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+@pytest.mark.parametrize("count_tokens, max_tokens", [(len, 120), (lambda t: len(t.split()), 256)])
+def test_chunks_streamed_in_any_pieces_equal_the_whole_documents(
+    count_tokens: Callable[[str], int], max_tokens: int
+) -> None:
+    """The ingest cuts a file as it reads it: the chunks (hence ids and answers) are the same."""
+    rng = random.Random(14)
+    docs = load_documents(CORPUS) + load_documents(Path(__file__).parent / "data" / "orthoptic")
+    docs.append(CorpusFile("odd.md", "Odd", "# Odd\n\n \t\n\nIntro:\n\n- a\n- b\n\n\n\nPay\nIt is $5. "
+                           + "word " * 300 + "\n \n\nEnd"))
+    for doc in docs:
+        whole = chunk_document(doc, count_tokens, max_tokens)
+        for _ in range(5):
+            streamed = list(chunk_stream(doc.source, Path(doc.source).stem, _pieces(doc.text, rng),
+                                         count_tokens, max_tokens))
+            assert streamed == whole
+
+
+def test_a_corpus_file_is_read_in_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Line breaks split across pieces, and a bad byte past the first piece, read as whole."""
+    monkeypatch.setattr(corpus, "PIECE", 7)
+    (tmp_path / "a.txt").write_bytes(b"Title\r\n\r\nPay\r\rIt is $5.\r")
+    ((doc,),) = [load_documents(tmp_path)]
+    assert doc.text == "Title\n\nPay\n\nIt is $5.\n"
+    (tmp_path / "b.txt").write_bytes("Caf\xe9 managers, then more text".encode() + b" \xff")  # é split
+    with pytest.raises(CorpusError, match=r"b.txt is not UTF-8 text \(byte 31\)"):
+        corpus.scan(tmp_path)
+
+
+def test_a_file_changed_while_it_is_indexed_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Pay\n\nIt is $5.\n")
+    (source,) = corpus.scan(tmp_path)
+    (tmp_path / "a.txt").write_text("Pay\n\nIt is $6.\n")
+    with pytest.raises(CorpusError, match="a.txt changed while it was being indexed"):
+        list(source.pieces())
+
+
+def _bench_stream(*args: str, out: Path) -> dict[str, Any]:
+    """One row of ``benchmarks/bench_stream.py`` (an ingest of one generated file, in its own process)."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_stream.py"
+    done = subprocess.run([sys.executable, str(script), *args, "--json", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = json.loads(out.read_text())
+    return dict(row)
+
+
+@pytest.mark.slow
+def test_a_50_mb_file_is_embedded_as_it_is_read(fresh_home: Path, tmp_path: Path) -> None:
+    """Issue 14: one 50 MB file was read whole and its ~500,000 chunks built before the first
+    was embedded (1.44 GB after 5 minutes). Now vectors are stored within the first minute,
+    under 1 GiB; and killing that ingest leaves the live index answering.
+
+    A whole 50 MB ingest takes hours on two cores; README "Large corpus files" gives a
+    longer run by hand, and the next test a complete one."""
+    settings = Settings(corpus=CORPUS, home=fresh_home)
+    before = IndexStore(settings, LocalEmbeddings(settings.model_dir)).current_version()
+    row = _bench_stream("--mb", "50", "--seconds", "75", "--every", "5", "--home", str(fresh_home),
+                        out=tmp_path / "stream.json")
+    assert row["bytes"] >= 50_000_000 and row["killed"]
+    assert row["chunks"] >= BATCH, row["samples"]
+    assert row["peak_rss_mib"] <= 1024, row["samples"]
+    assert IndexStore(settings, LocalEmbeddings(settings.model_dir)).current_version() == before
+    assert "$101,340" in CareerBot(settings).ask("What is the median pay?").text
+
+
+@pytest.mark.slow
+def test_a_generated_file_is_ingested_and_its_fact_answered(fresh_home: Path, tmp_path: Path) -> None:
+    row = _bench_stream("--mb", "0.3", "--home", str(fresh_home), out=tmp_path / "stream.json")
+    assert row["complete"] and row["chunks"] > 3_000 and row["answered"], row
+    assert row["peak_rss_mib"] <= 1024, row["samples"]
 
 
 def test_a_vote_on_a_damaged_feedback_db_says_it_was_not_saved(tmp_path: Path) -> None:
