@@ -56,12 +56,12 @@ def write_file(path: Path, mb: float, seed: int = 11) -> tuple[str, str]:
 
 
 def stored(home: Path) -> int:
-    """Chunks with vectors in the newest version folder (finished or not)."""
-    folders = sorted((home / "index").glob("v[0-9]*"))
-    if not folders or not (folders[-1] / "chroma.sqlite3").exists():
+    """Chunks with vectors in the version being built (0 before it is opened)."""
+    (folder, *_) = [*(home / "index").glob("v[0-9]*.partial"), None]
+    if folder is None or not (folder / "chroma.sqlite3").exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{folders[-1] / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=1) as db:
+        with sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True, timeout=1) as db:
             return int(db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
     except sqlite3.Error:
         return 0
