@@ -20,14 +20,22 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import CORPUS, ROOT, burst, free_port, pct, questions, start_server, timed_ask  # noqa: E402
+from bench_web import (  # noqa: E402
+    CORPUS,
+    burst,
+    free_port,
+    pct,
+    questions,
+    run_burst,
+    start_server,
+    temp_home,
+    timed_ask,
+)
 
 MS = 1000.0
 
@@ -53,36 +61,23 @@ def api_stream(client: Any, question: str) -> tuple[float, float]:
 
 
 def api_burst(base: str, qs: list[str], clients: int, per_client: int) -> dict[str, Any]:
+    """A burst through the API (openai SDK, no retries)."""
     import openai
 
-    lat: list[float] = []
-    counts = {"answered": 0, "busy": 0, "error": 0, "lost": 0}
-    lock = threading.Lock()
+    def ask_one(client: Any, q: str) -> tuple[str, float]:
+        try:
+            return "answered", api_full(client, q)
+        except openai.RateLimitError:
+            return "busy", float("nan")
+        except openai.APIStatusError:
+            return "error", float("nan")
+        except Exception:  # a dropped connection or timeout: lost
+            return "lost", float("nan")
 
-    def worker(i: int) -> None:
-        client = openai.OpenAI(base_url=base, api_key="unused", max_retries=0, timeout=300)
-        for j in range(per_client):
-            q = qs[(i * per_client + j) % len(qs)]
-            try:
-                full, outcome = api_full(client, q), "answered"
-            except openai.RateLimitError:
-                full, outcome = float("nan"), "busy"
-            except openai.APIStatusError:
-                full, outcome = float("nan"), "error"
-            except Exception:  # a dropped connection or timeout: lost
-                full, outcome = float("nan"), "lost"
-            with lock:
-                counts[outcome] += 1
-                if outcome == "answered":
-                    lat.append(full)
+    def connect() -> Any:
+        return openai.OpenAI(base_url=base, api_key="unused", max_retries=0, timeout=300)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"lat": lat, "wall": time.perf_counter() - start, **counts}
+    return run_burst(connect, ask_one, qs, clients, per_client)
 
 
 def main() -> None:
@@ -98,11 +93,7 @@ def main() -> None:
     from careerbot import CareerBot, Settings
 
     qs = questions(args.questions)
-    tmp = Path(tempfile.mkdtemp(prefix="careerbot-bench-api-"))
-    home = tmp / "home"
-    local = ROOT / ".careerbot"
-    if (local / "index").is_dir():
-        shutil.copytree(local, home, ignore=shutil.ignore_patterns("feedback.db*"))
+    home = temp_home("careerbot-bench-api-")
     # Ingest in its own process: an ingest loads the batch model and turns torch's oneDNN
     # off, which would make this process's questions slower than the server's.
     env = {**os.environ, "CAREERBOT_HOME": str(home), "CAREERBOT_CORPUS": str(CORPUS)}
@@ -147,7 +138,7 @@ def main() -> None:
             proc.wait(timeout=15)
         except Exception:
             proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(home.parent, ignore_errors=True)
 
     n, total = len(qs), args.clients * args.per_client
     print(f"careerbot serve over HTTP, {os.cpu_count()} CPUs, {n} questions; server start "

@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,24 +93,19 @@ def timed_ask(client: Any, question: str) -> tuple[float, float, str]:
     return first, full, str(result[0][-1]["content"])
 
 
-def burst(url: str, qs: list[str], clients: int, per_client: int) -> dict[str, Any]:
-    from gradio_client import Client
-
+def run_burst(connect: Callable[[], Any], ask_one: Callable[[Any, str], tuple[str, float]],
+              qs: list[str], clients: int, per_client: int) -> dict[str, Any]:
+    """``clients`` threads, each with its own ``connect()``, asking ``per_client`` questions;
+    ``ask_one`` returns (answered | busy | error | lost, seconds). Latencies of answered ones,
+    the wall time and a count per outcome."""
     lat: list[float] = []
     counts = {"answered": 0, "busy": 0, "error": 0, "lost": 0}
     lock = threading.Lock()
 
     def worker(i: int) -> None:
-        client = Client(url, verbose=False)
+        client = connect()
         for j in range(per_client):
-            q = qs[(i * per_client + j) % len(qs)]
-            try:
-                _first, full, html = timed_ask(client, q)
-                outcome = "answered" if 'class="cb-a"' in html else "error"
-            except Exception as e:  # the queue refusing a job is the only acceptable error
-                msg = str(e).lower()
-                outcome = "busy" if "queue" in msg and "full" in msg else "lost"
-                full = float("nan")
+            outcome, full = ask_one(client, qs[(i * per_client + j) % len(qs)])
             with lock:
                 counts[outcome] += 1
                 if outcome == "answered":
@@ -124,6 +120,30 @@ def burst(url: str, qs: list[str], clients: int, per_client: int) -> dict[str, A
     return {"lat": lat, "wall": time.perf_counter() - start, **counts}
 
 
+def burst(url: str, qs: list[str], clients: int, per_client: int) -> dict[str, Any]:
+    """A burst through the chat page (gradio_client)."""
+    from gradio_client import Client
+
+    def ask_one(client: Any, q: str) -> tuple[str, float]:
+        try:
+            _first, full, html = timed_ask(client, q)
+            return ("answered" if 'class="cb-a"' in html else "error"), full
+        except Exception as e:  # the queue refusing a job is the only acceptable error
+            msg = str(e).lower()
+            return ("busy" if "queue" in msg and "full" in msg else "lost"), float("nan")
+
+    return run_burst(lambda: Client(url, verbose=False), ask_one, qs, clients, per_client)
+
+
+def temp_home(prefix: str) -> Path:
+    """A temporary home holding a copy of the local index (not its feedback), if there is one."""
+    home = Path(tempfile.mkdtemp(prefix=prefix)) / "home"
+    local = ROOT / ".careerbot"
+    if (local / "index").is_dir():
+        shutil.copytree(local, home, ignore=shutil.ignore_patterns("feedback.db*"))
+    return home
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=20)
@@ -136,11 +156,7 @@ def main() -> None:
     from careerbot import CareerBot, Settings
 
     qs = questions(args.questions)
-    tmp = Path(tempfile.mkdtemp(prefix="careerbot-bench-web-"))
-    home = tmp / "home"
-    local = ROOT / ".careerbot"
-    if (local / "index").is_dir():
-        shutil.copytree(local, home, ignore=shutil.ignore_patterns("feedback.db*"))
+    home = temp_home("careerbot-bench-web-")
     bot = CareerBot(Settings(corpus=CORPUS, home=home))
     bot.ingest(progress=False)  # no-op when the copied index is current
     for q in qs:  # warm-up pass
@@ -176,7 +192,7 @@ def main() -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(home.parent, ignore_errors=True)
 
     ms = 1000.0
     total = args.clients * args.per_client

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import pytest
 from conftest import CORPUS, free_port
-from test_browser import browser  # noqa: F401  (the headless Chromium fixture)
+from test_browser import browser, keep_on_server  # noqa: F401  (the headless Chromium fixture)
 from typer.testing import CliRunner
 
 from careerbot import CareerBot, corpus
@@ -626,22 +626,13 @@ def tab(request: pytest.FixtureRequest, chat_server: tuple[str, Path]) -> Iterat
     Questions typed as keys of :data:`SENT_AS` are sent as its values: a textarea turns
     CR into LF and cannot hold a lone surrogate, a request can."""
     url, _home = chat_server
-    pg = request.getfixturevalue("browser").new_page(accept_downloads=True)
-    pg.outside = []
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith((url.rstrip("/"), "data:", "blob:")):
-            r.continue_()
-        else:
-            pg.outside.append(r.request.url)
-            r.abort()
+    pg = keep_on_server(request.getfixturevalue("browser").new_page(accept_downloads=True), url)
 
     def rewrite(r: Any) -> None:
         body = json.loads(r.request.post_data or "{}")
         body["data"] = [SENT_AS.get(d, d) if isinstance(d, str) else d for d in body.get("data", [])]
         r.continue_(post_data=json.dumps(body))
 
-    pg.route("**/*", route)
     pg.route("**/queue/join*", rewrite)
     pg.goto(url)
     pg.wait_for_selector("#facts dl", timeout=30_000)

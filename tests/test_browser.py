@@ -44,6 +44,22 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+def keep_on_server(pg: Any, url: str) -> Any:
+    """Let a page talk only to the server at ``url``: any other request is refused and
+    recorded in ``pg.outside`` (the page must work offline)."""
+    pg.outside = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith((url.rstrip("/"), "data:", "blob:")):
+            r.continue_()
+        else:
+            pg.outside.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    return pg
+
+
 @pytest.fixture
 def open_page(browser: Any, server: tuple[str, Path]) -> Iterator[Callable[..., Any]]:
     """Opens the chat in a fresh browser context (its own storage) that may only talk to the
@@ -54,18 +70,8 @@ def open_page(browser: Any, server: tuple[str, Path]) -> Iterator[Callable[..., 
     def opened(viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
         context = browser.new_context(viewport=viewport, **options)
         contexts.append(context)
-        pg = context.new_page()
-        pg.outside = []
+        pg = keep_on_server(context.new_page(), url)
         pg.dialogs = []
-
-        def route(r: Any) -> None:
-            if r.request.url.startswith((url.rstrip("/"), "data:", "blob:")):
-                r.continue_()
-            else:
-                pg.outside.append(r.request.url)
-                r.abort()
-
-        pg.route("**/*", route)
         pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
         pg.add_init_script("window.alert = (m) => { window.__alerted = String(m); };")
         pg.goto(url)

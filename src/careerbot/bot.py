@@ -18,7 +18,7 @@ from careerbot.core import extractive, generative
 from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
-from careerbot.core.intent import OFFTOPIC, OVERVIEW, OVERVIEW_MIN
+from careerbot.core.intent import OFFTOPIC
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS
 from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
@@ -235,13 +235,12 @@ class CareerBot:
                 label = intent.label if intent.smalltalk else "decline"
                 examples = [s for s, _ in self.suggestions()]
                 return reply(label, live.title, examples, live.sections), False
-        if intent.label == OVERVIEW and intent.score >= OVERVIEW_MIN and topic:
+        if intent.overview and topic:
             return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
                                        live.title, live.sections), True
         base = self._extract(live, q, docs)
-        composed = intent.advice and intent.label != OVERVIEW
-        if not composed or base.refused and topic:
-            return base, composed
+        if not intent.composed or base.refused and topic:
+            return base, intent.composed
         # Each facet is asked about what the user named ("a nursing home administrator"),
         # as a follow-up carries an earlier question's words.
         clause = asking_clause(asking)
@@ -254,7 +253,7 @@ class CareerBot:
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:
         q = analyse(question, [], live.retriever.keywords, live.subject)
         q.carried = named
-        return self._extract(live, q, live.retriever.search(q.retrieval_text))
+        return self._extract(live, q, self._search(live, q, None))
 
     def _search(self, live: Live, q: Query, vector: Any) -> list[Document]:
         same = q.retrieval_text == q.text

@@ -47,6 +47,16 @@ class Intent:
         return self.label in ADVICE and self.score >= ADVICE_MIN
 
     @property
+    def overview(self) -> bool:
+        """Asks for everything about one topic ("tell me everything about pay")."""
+        return self.label == OVERVIEW and self.score >= OVERVIEW_MIN
+
+    @property
+    def composed(self) -> bool:
+        """Advice answered from the fixed questions of ``data/advice.txt``."""
+        return self.advice and self.label != OVERVIEW
+
+    @property
     def clearly_offtopic(self) -> bool:
         """So close to an off-topic example that words of the profile do not make it a
         question about it ("Write a poem about hospitals")."""
