@@ -106,7 +106,7 @@ def analyse(
 ) -> Query:
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
     text, injection = focus(question)
-    text = _PER_HOUR.sub("hourly", text)
+    text = respell(_PER_HOUR.sub("hourly", text), keywords)
     raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
            if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
@@ -146,6 +146,19 @@ def analyse(
         if not own_entities or _PRONOUN.search(text) and not q.intents:
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
     return q
+
+
+def respell(text: str, keywords: KeywordIndex) -> str:
+    """The text with misspelt words corrected ("do they work wekends" -> "... weekends"), so
+    that the embedding model, which has no spelling correction, reads what was meant.
+    Common words stay: the model knows clippings ("tech", "grad") better than a guess at
+    which longer word they stand for."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        right = word if is_common(word.lower()) else keywords.correct(word.lower())
+        return word if right == word.lower() else right
+
+    return re.sub(r"[A-Za-z]+", fix, text)
 
 
 def on_topic(q: Query, keywords: KeywordIndex) -> bool:
