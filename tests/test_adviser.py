@@ -19,7 +19,8 @@ from careerbot.result import Answer, Citation
 DATA = Path(__file__).parent / "data"
 
 
-@pytest.mark.parametrize("message", ["hi", "thanks, that's helpful", "who are you?", "what can you do?"])
+@pytest.mark.parametrize("message", ["hi", "thanks, that's helpful", "who are you?", "what can you do?",
+                                     "cheers mate!", "thx a lot"])
 def test_small_talk_gets_a_friendly_reply_with_answerable_examples(bot: CareerBot, message: str) -> None:
     got = bot.ask(message)
     assert got.kind == "smalltalk" and not got.refused and got.citations == []
@@ -28,11 +29,24 @@ def test_small_talk_gets_a_friendly_reply_with_answerable_examples(bot: CareerBo
     assert examples and all(q in got.text for q in examples if "goodbye" not in message)
 
 
-@pytest.mark.parametrize("message", ["What's 2+2?", "write me a poem about the sea", "I have 2 kids"])
+@pytest.mark.parametrize("message", ["What's 2+2?", "write me a poem about the sea", "I have 2 kids",
+                                     "how many moons does jupiter have?", "what is 12 squared",
+                                     "who painted the mona lisa"])
 def test_off_topic_is_declined_politely_without_a_quote(bot: CareerBot, message: str) -> None:
     got = bot.ask(message)
     assert got.kind == "decline" and got.refused and got.citations == []
     assert "only help with questions about the Medical and health services managers" in got.text
+
+
+def test_a_bare_topic_question_leaning_on_the_subject_is_answered(bot: CareerBot) -> None:
+    """No passage is close to "Is it growing?" on its own, but it asks for a kind of fact the
+    profile holds: an answer, not a decline."""
+    assert "28 percent" in bot.ask("Is it growing?").text
+
+
+def test_misspelt_words_are_corrected_before_the_question_is_embedded(bot: CareerBot) -> None:
+    got = bot.ask("do they wrk nigths and wekends?")
+    assert "evenings or weekends" in got.text and got.citations[0].section == "Work Schedules"
 
 
 def test_is_it_a_good_career_composes_pay_outlook_schedule_and_interests(bot: CareerBot) -> None:

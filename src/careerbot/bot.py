@@ -18,7 +18,7 @@ from careerbot.core import extractive, generative
 from careerbot.core.adviser import merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
-from careerbot.core.intent import OFFTOPIC
+from careerbot.core.intent import OFFTOPIC, UNRELATED
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS
 from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic
 from careerbot.core.suggest import suggestions
@@ -224,15 +224,16 @@ class CareerBot:
         topic = own or bool(q.carried)
         # Without words of its own a message is small talk, off-topic, or (after an answer)
         # a bare follow-up ("why?") that leans on the previous question.
-        bare = not own and not q.unknown and (intent.label == OFFTOPIC or not q.carried)
+        bare = not own and (intent.label == OFFTOPIC or not q.carried)
         docs = self._search(live, q, vector) if topic and not intent.clearly_offtopic else []
         # Small talk that happens to use a profile word ("thanks, very useful") is still
         # small talk: it is closer to a small-talk example than to any passage.
         closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
-        chat = intent.smalltalk and (not own or intent.score > closest)
-        if intent.clearly_offtopic or bare or chat:
-            if intent.smalltalk or not intent.advice:
-                label = intent.label if intent.smalltalk else "decline"
+        chat = not q.injection and intent.chat(closest, own)
+        unrelated = bool(docs) and closest < UNRELATED and not q.carried and not q.intents
+        if intent.clearly_offtopic or bare or chat or unrelated:
+            if chat or not intent.advice:
+                label = intent.label if chat else "decline"
                 examples = [s for s, _ in self.suggestions()]
                 return reply(label, live.title, examples, live.sections), False
         if intent.overview and topic:

@@ -22,7 +22,15 @@ OVERVIEW_MIN = 0.65
 too, and a factual question must stay short."""
 
 SMALLTALK_MIN = 0.62
-"""Cosine to the nearest small-talk example needed to answer as small talk."""
+"""Cosine to the nearest small-talk example that makes a message small talk outright."""
+SMALLTALK_LOOSE = 0.42
+"""A weaker match to a small-talk example, enough when no passage comes near: short
+messages ("thanks!", "yo") sit far from every example the model knows."""
+SMALLTALK_MARGIN = 0.15
+"""How much nearer to the small-talk example than to any passage a weaker match must be."""
+UNRELATED = 0.22
+"""Cosine to the closest passage below which a question is about something else entirely
+("what's the capital of Australia?"): declined, not refused as a gap in the profile."""
 ADVICE_MIN = 0.55
 """Cosine to the nearest advice example needed to compose advice."""
 OFFTOPIC_STRONG = 0.6
@@ -40,6 +48,15 @@ class Intent:
     def smalltalk(self) -> bool:
         """A greeting, thanks, goodbye, who-are-you or what-can-you-do."""
         return self.label in SMALLTALK and self.score >= SMALLTALK_MIN
+
+    def chat(self, closest: float, own_words: bool) -> bool:
+        """Small talk rather than a question, given the cosine of the closest passage and
+        whether the message uses words of the profile ("thanks, very useful" does)."""
+        if self.label not in SMALLTALK:
+            return False
+        if self.smalltalk and (not own_words or self.score > closest):
+            return True
+        return self.score >= SMALLTALK_LOOSE and self.score >= closest + SMALLTALK_MARGIN
 
     @property
     def advice(self) -> bool:
