@@ -94,6 +94,12 @@ def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
     assert refused.text.count(";") <= 2  # the closest sections, not all of them
 
 
+def test_filler_words_do_not_refuse_a_figure_question(bot: CareerBot) -> None:
+    got = bot.ask("alright neat, so which industry should I shoot for if pay is what matters?")
+    assert not got.refused and "Hospitals" in got.text
+    assert bot.ask("How much does the licensing exam cost?").refused
+
+
 def test_tell_me_everything_quotes_a_sections_key_figures(bot: CareerBot) -> None:
     got = bot.ask("Tell me everything you know about salaries.")
     assert got.kind == "answer" and {c.section for c in got.citations} == {"Pay"}

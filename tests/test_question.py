@@ -50,3 +50,16 @@ def test_render_puts_rows_after_their_lead_once() -> None:
     lead = "Wages were as follows:"
     text = render([pick(lead), pick("Hospitals $119,450", lead, 1), pick("Government 117,000", lead, 2)])
     assert text == "Wages were as follows: Hospitals $119,450; Government 117,000."
+
+
+def test_only_words_used_as_nouns_can_name_a_missing_figure() -> None:
+    """Out of context "aim" and "cool" can be nouns; in these questions they are not, so
+    they never make the bot refuse. After a determiner, as a plural, or as the measure a
+    how-much question ends on, a word is used as a noun."""
+    from careerbot.core.lexicon import used_as_nouns
+
+    assert {"aim", "cool"}.isdisjoint(used_as_nouns("ok cool, which industry should I aim for?"))
+    assert {"unemployment", "rate"} <= used_as_nouns("What is the unemployment rate?")
+    assert {"bonuses", "women"} <= used_as_nouns("Do women get bonuses?")
+    assert "cost" in used_as_nouns("How much does a master's in health administration cost?")
+

@@ -8,6 +8,7 @@ data files (``careerbot/data``); the patterns below exist once each, for every m
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -152,6 +153,33 @@ def names_a_thing(word: str) -> bool:
 
     pos = getAllLemmas(word)
     return "NOUN" in pos or "PROPN" in pos or not (pos or is_common(word))
+
+
+DETERMINERS = resources.words("determiners")
+"""Words that open a noun phrase: what follows them is used as a noun."""
+
+
+def used_as_nouns(text: str) -> set[str]:
+    """Lower-cased words a sentence uses as nouns: the two words after a determiner in the
+    same clause ("the unemployment rate", "any bonuses"), and plural nouns ("bonuses").
+    A word that can be a noun out of context often is not one in a question ("should I
+    *aim* for", "ok *cool*"); only one used as a noun can name a figure the profile lacks."""
+    from lemminflect import getLemma
+
+    found: set[str] = set()
+    for clause in re.split(r"[,;:.!?()\n]", text.lower()):
+        words = re.findall(r"[a-z]+", clause)
+        for i, word in enumerate(words):
+            if word in DETERMINERS:
+                found.update(itertools.takewhile(lambda w: w not in STOPWORDS, words[i + 1:i + 3]))
+            elif getLemma(word, "NOUN", lemmatize_oov=False)[:1] not in {(word,), ()}:
+                found.add(word)  # a plural noun ("bonuses", "women")
+    # "How much does a master's cost?": the verb a how-much question ends on is the measure.
+    found.update(m.group(1) for m in _MEASURE_VERB.finditer(text.lower()))
+    return found
+
+
+_MEASURE_VERB = re.compile(r"\bhow (?:much|many)\b[^?.!,;]*\b(?:do|does|did|will|would)\b[^?.!,;]*?(\w+)\s*(?:[?.!]|$)")
 
 
 _NAME = re.compile(r"\b[A-Z][A-Za-z]+\b")

@@ -31,6 +31,7 @@ from careerbot.core.lexicon import (
     stem,
     term_set,
     tokens,
+    used_as_nouns,
     written_as_names,
 )
 
@@ -110,7 +111,7 @@ def analyse(
     raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
            if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
-    names = written_as_names(text)
+    names, nouns = written_as_names(text), used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     for word in raw:
         term = stem(word)
@@ -118,7 +119,8 @@ def analyse(
             q.about_subject = True
             continue
         q.terms.append(term)
-        if names_a_thing(word) or word in names or term in CONCEPTS:
+        if names_a_thing(word) and (word in nouns or not is_common(word)) or word in names \
+                or term in CONCEPTS:
             q.things.add(term)
         if is_number(term):
             q.numbers.append(term)
