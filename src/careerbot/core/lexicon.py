@@ -179,7 +179,9 @@ def used_as_nouns(text: str) -> set[str]:
     return found
 
 
-_MEASURE_VERB = re.compile(r"\bhow (?:much|many)\b[^?.!,;]*\b(?:do|does|did|will|would)\b[^?.!,;]*?(\w+)\s*(?:[?.!]|$)")
+_MEASURE_VERB = re.compile(
+    r"\bhow (?:much|many)\b[^?.!,;]*\b(?:do|does|did|will|would)\b[^?.!,;]*?(\w+)\s*(?:[?.!]|$)"
+)
 
 
 _NAME = re.compile(r"\b[A-Z][A-Za-z]+\b")
