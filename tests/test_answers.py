@@ -56,6 +56,17 @@ def test_hospital_pay_is_not_the_overall_median(bot: CareerBot) -> None:
     assert len(answer.text.split()) <= 60
 
 
+def test_a_table_row_carries_its_label_and_the_tables_unit(bot: CareerBot) -> None:
+    """OOH tables print the unit in their first row only ("$119,450", then "83,550"); a
+    row quoted alone reads "Label: $83,550", and its citation keeps the corpus words."""
+    got = bot.ask("What is the pay in nursing and residential care facilities?")
+    assert "Nursing and residential care facilities: $83,550" in got.text
+    (c,) = got.citations
+    assert c.section == "Pay" and "Nursing and residential care facilities" in c.quote
+    assert "$83,550" not in c.quote and "83,550" in c.passage
+    assert "Government: 8%" in bot.ask("What share of these managers work for the government?").text
+
+
 def test_follow_up_uses_history(bot: CareerBot) -> None:
     first = bot.ask("How much do managers in hospitals earn?")
     follow = bot.ask("And in nursing homes?", [("How much do managers in hospitals earn?", first.text)])

@@ -6,6 +6,7 @@ so a citation always carries the same fields, read the same way from chunk metad
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,8 +51,10 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     for n, picks in enumerate(groups.values(), start=1):
         picks.sort(key=lambda p: p.start)
         quote = render(picks)
-        # The quote stays verbatim; the answer marks a cut before a leaning opener.
-        shown = f"[…] {quote}" if DANGLING.match(quote) else quote
+        # The quote stays verbatim; the answer marks a cut before a leaning opener and
+        # gives table rows the unit their table states once, in its first row.
+        shown = render(picks, table_unit(str(picks[0].doc.metadata["passage"])))
+        shown = f"[…] {shown}" if DANGLING.match(shown) else shown
         parts.append(f"{shown[:-1]} [{n}]{shown[-1]}" if shown[-1] in ".!?" else f"{shown} [{n}]")
         meta = picks[0].doc.metadata
         lead_at = str(meta["passage"]).find(picks[0].lead) if picks[0].lead else -1
@@ -65,8 +68,38 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     return Answer(text=text, citations=citations)
 
 
-def render(picks: Sequence[Candidate]) -> str:
-    """Sentences as they are; list items and rows joined after their lead."""
+_ROW = re.compile(r"^(?P<label>.*?\S)\s+(?P<pre>\$?)(?P<value>\d[\d,]*(?:\.\d+)?)(?P<post>%?)$")
+"""A table row: a label, then one figure ("Government 117,000", "Hospitals ... $119,450")."""
+
+
+def table_unit(passage: str) -> tuple[str, str] | None:
+    """The unit a table states once, in its first row ("$", "%"): OOH tables print
+    "$119,450" first and "83,550" after it. None when the passage has no such row."""
+    for line in passage.splitlines():
+        row = _ROW.match(line.strip())
+        if row:
+            return (row["pre"], row["post"]) if row["pre"] or row["post"] else None
+    return None
+
+
+def rows_with_units(passage: str) -> str:
+    """A passage with each table row as the answer shows it ("Label: $83,550"), to check
+    a shown row against the passage it cites."""
+    unit = table_unit(passage)
+    return "\n".join(_row(line.strip(), unit) for line in passage.splitlines())
+
+
+def _row(text: str, unit: tuple[str, str] | None) -> str:
+    """A row as "Label: $83,550": its label set off and its figure in the table's unit."""
+    row = _ROW.match(text)
+    if not row or unit is None:
+        return text
+    return f"{row['label']}: {unit[0]}{row['value']}{unit[1]}"
+
+
+def render(picks: Sequence[Candidate], unit: tuple[str, str] | None = None) -> str:
+    """Sentences as they are; list items and rows joined after their lead; with ``unit``
+    (see :func:`table_unit`) each row reads "Label: $83,550"."""
     out: list[str] = []
     lead, items = "", list[str]()
     leads = {p.lead for p in picks}
@@ -78,7 +111,8 @@ def render(picks: Sequence[Candidate]) -> str:
             items = []
         if p.lead:
             lead = p.lead
-            items.append(" ".join(p.text.split()).rstrip("."))
+            item = " ".join(p.text.split()).rstrip(".")
+            items.append(_row(item, unit) if p.kind == "row" else item)
         else:
             out.append(p.text)
     if items:

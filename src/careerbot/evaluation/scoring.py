@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from careerbot.core.citations import rows_with_units
 from careerbot.core.lexicon import DANGLING, MARKER_RUN
 from careerbot.evaluation.questions import EvalQuestion
 from careerbot.result import Answer
@@ -119,11 +120,12 @@ def score(
     """Score one answer (or the error raised instead of one).
 
     Facts are matched in the answer text without markers; support is matched in each cited
-    passage and quote. Facts and support are None for unanswerable questions, and for
-    either-way questions that were refused; for answerable questions a refusal or an error
-    counts as failing both. ``section_rank`` is the 1-based position of the first citation
-    from ``expected_section`` (0: none), or None when not scored (no expected section, or
-    not answered).
+    passage (also with its table rows as answers show them) and quote. Facts and support
+    are None for unanswerable questions, and for either-way questions that were refused;
+    for answerable questions a refusal or an error counts as failing both.
+    ``section_rank`` is the 1-based position of the first citation from
+    ``expected_section`` (0: none), or None when not scored (no expected section, or not
+    answered).
 
     Args:
         question: The question asked.
@@ -140,7 +142,7 @@ def score(
     answered = answer is not None and not refused
     citations = answer.citations if answer is not None else []
     body = normalise(strip_markers(text))
-    cited = [normalise(t) for c in citations for t in (c.passage, c.quote)]
+    cited = [normalise(t) for c in citations for t in (c.passage, rows_with_units(c.passage), c.quote)]
     facts = question.expected_facts
     missing = tuple(fact_label(f) for f in facts if not contains_fact(body, f))
     unsupported = tuple(
