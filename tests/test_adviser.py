@@ -100,6 +100,18 @@ def test_filler_words_do_not_refuse_a_figure_question(bot: CareerBot) -> None:
     assert bot.ask("How much does the licensing exam cost?").refused
 
 
+def test_a_quality_the_profile_does_not_rate_is_refused_with_related_facts(bot: CareerBot) -> None:
+    """"How stressful?": the profile never rates stress, so the bot says so and offers the
+    nearest facts it does give, quoted and cited; a figure-like "how big" is answered."""
+    got = bot.ask("How stressful is this job?")
+    assert got.kind == "refusal" and got.refused and "does not say how stressful" in got.text
+    assert got.citations and got.citations[0].section == "Work Schedules"
+    assert "What it does say, in Work Schedules: Some managers work more than 40 hours" in got.text
+    missing = bot.ask("What's the unemployment rate for these managers?")
+    assert "“unemployment”" in missing.text and not missing.citations  # no figure beside a missing one
+    assert not bot.ask("How large is the occupation, in jobs?").refused
+
+
 def test_tell_me_everything_quotes_a_sections_key_figures(bot: CareerBot) -> None:
     got = bot.ask("Tell me everything you know about salaries.")
     assert got.kind == "answer" and {c.section for c in got.citations} == {"Pay"}

@@ -199,7 +199,7 @@ class CareerBot:
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
             return whole, advice
         # Each part answered on its own adds what the whole question's answer lacks.
-        cited = {(c.source, c.start) for c in whole.citations}
+        cited = {(c.source, c.start) for c in whole.citations if whole.kind == "answer"}
         extra = [a for a, _ in (self._turn(p, turns) for p in parts)
                  if a.kind == "answer" and {(c.source, c.start) for c in a.citations} - cited]
         if whole.kind == "answer":
@@ -214,6 +214,8 @@ class CareerBot:
 
     def _turn_on(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
         q = analyse(question, turns, live.retriever.keywords, live.subject)
+        if q.unrated and live.uses_a_word_like(q.unrated, self.embeddings):
+            q.unrated = None
         vector = self.embeddings.encode_query(q.text)
         intent = self.intents.classify(vector)
         asking = asking_sentence(q.text)

@@ -10,13 +10,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts
-from careerbot.core.lexicon import terms
+from careerbot.core.lexicon import STOPWORDS, terms, tokens
 from careerbot.index.base import IndexedChunks
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.retrieve import HybridRetriever
 
+SAME_MEANING = 0.7
+"""Cosine between two words' vectors above which they mean nearly the same."""
 _ALIASES = re.compile(r"\balso\s+(?:called|known\s+as)\s+([^.;,]+)", re.I)
 
 
@@ -37,6 +41,19 @@ class Live:
     suggestions: list[tuple[str, str]] | None = None
     readers: int = 0
     retired: bool = False
+    words: tuple[list[str], np.ndarray] | None = None
+    """The profile's content words and their vectors, embedded on first need."""
+
+    def uses_a_word_like(self, word: str, embeddings: LocalEmbeddings) -> bool:
+        """Whether the profile uses a word meaning nearly the same ("big" -> "large"):
+        then a "how big is it?" question is answered, not refused as a property the
+        profile does not rate ("how stressful is it?")."""
+        if self.words is None:
+            found = sorted({w for c in self.index.chunks for w in tokens(c.text)
+                            if w.isalpha() and len(w) > 2 and w not in STOPWORDS})
+            self.words = found, np.asarray(embeddings.embed_documents(found), dtype=np.float32)
+        vector = np.asarray(embeddings.encode_query(word), dtype=np.float32)
+        return bool(len(self.words[0])) and float(np.max(self.words[1] @ vector)) >= SAME_MEANING
 
 
 

@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, tokens
+from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, stem, term_set, tokens
 from careerbot.core.question import Query, asking_clause, form_fit, is_figure
 from careerbot.result import Answer
 
@@ -222,7 +222,12 @@ def with_leaned_on(
 
 
 def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
-    """Why the chosen units do not answer the question, or None when they do."""
+    """Why the chosen units do not answer the question, or None when they do.
+
+    The :data:`UNRATED` reason says the profile does not rate a quality ("how stressful"):
+    the closest facts it does give are worth offering then."""
+    if q.unrated and chosen:
+        return f"it does not say how {q.unrated} it is"
     if not q.terms and not q.carried and not q.about_subject:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
     if q.unknown:
@@ -250,10 +255,28 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
         if missing:
-            return f"it gives no figure about {_quote_list(missing)}"
+            return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
         return "no passage answers it closely enough"
     return None
+
+
+UNRATED = "it does not say how"
+"""Opening of the reason after which the closest passage is offered (see
+:func:`refusal_reason`). Only then: beside a figure the profile lacks ("the average age"),
+another figure would be read as the answer."""
+RELATED_MIN = 0.33
+"""Cosine between the question and the closest passage needed to offer that passage."""
+
+
+def _as_written(q: Query, terms: Sequence[str]) -> list[str]:
+    """Terms as the question wrote them ("unemploy" -> "unemployment")."""
+    written = {stem(w): w for w in reversed(tokens(q.text))}
+    return [written.get(t, t) for t in terms]
+
+
+def _dense(c: Candidate) -> float:
+    return float(c.doc.metadata.get("dense") or 0.0)
 
 
 def _quote_list(items: Sequence[str]) -> str:
@@ -263,15 +286,20 @@ def _quote_list(items: Sequence[str]) -> str:
 CLOSEST_SECTIONS = 3
 
 
-def refusal(reason: str, title: str, sections: Sequence[str]) -> Answer:
-    """A brief "not in the profile" answer naming what is missing and the closest sections
-    (``sections``: nearest first; the sections retrieval found, else the profile's)."""
+def refusal(
+    reason: str, title: str, sections: Sequence[str], related: Sequence[Candidate] = ()
+) -> Answer:
+    """A brief "not in the profile" answer naming what is missing, then either the related
+    facts the profile does give (quoted and cited) or the closest sections (``sections``:
+    nearest first; the sections retrieval found, else the profile's)."""
+    head = f"I can't answer that from the {title} profile: {reason}."
+    if related:
+        said = compose(list(related), False)
+        text = f"{head} What it does say, in {related[0].doc.metadata['section']}: {said.text}"
+        return Answer(text=text, citations=said.citations, refused=True,
+                      notes=[f"refused: {reason}", "offered related facts"], kind="refusal")
     near = [s for s in dict.fromkeys(sections) if s.lower() not in {"overview", "faq"}]
-    topics = "; ".join(near[:CLOSEST_SECTIONS])
-    text = (
-        f"I can't answer that from the {title} profile: {reason}. "
-        f"The closest sections are: {topics}."
-    )
+    text = f"{head} The closest sections are: {'; '.join(near[:CLOSEST_SECTIONS])}."
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
@@ -288,7 +316,12 @@ def answer(
     chosen = with_leaned_on(choose(q, picks, neighbours), picks, neighbours)
     reason = refusal_reason(q, chosen, keywords)
     if reason:
-        return refusal(reason, title, [str(d.metadata["section"]) for d in docs] + list(sections))
+        # Related by meaning: the passage nearest the question, whatever words it shares.
+        nearest = max(picks, key=_dense, default=None)
+        offer = nearest is not None and reason.startswith(UNRATED) and _dense(nearest) >= RELATED_MIN
+        related = [nearest] if nearest is not None and offer else []
+        sections = [str(d.metadata["section"]) for d in docs] + list(sections)
+        return refusal(reason, title, sections, with_leaned_on(related, picks, neighbours))
     premise = any(n not in keywords.numbers and not is_year(n) for n in q.numbers)
     result = compose(chosen, premise)
     if q.injection:

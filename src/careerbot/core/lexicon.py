@@ -179,6 +179,21 @@ def used_as_nouns(text: str) -> set[str]:
     return found
 
 
+_PROPERTY = re.compile(r"\bhow (\w+)\s+(?:is|are|was|were|would|will|does|do)\b", re.I)
+
+
+def asked_property(text: str) -> str | None:
+    """The adjective a "how ADJ is ..." question asks the degree of ("How *stressful* is
+    this job?"), if it is one: a figure-like property the profile may simply not rate."""
+    from lemminflect import getAllLemmas
+
+    for m in _PROPERTY.finditer(text):
+        word = m.group(1).lower()
+        if word not in STOPWORDS and word not in {"much", "many"} and "ADJ" in getAllLemmas(word):
+            return word
+    return None
+
+
 _MEASURE_VERB = re.compile(
     r"\bhow (?:much|many)\b[^?.!,;]*\b(?:do|does|did|will|would)\b[^?.!,;]*?(\w+)\s*(?:[?.!]|$)"
 )

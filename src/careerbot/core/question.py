@@ -23,6 +23,7 @@ from careerbot.core.lexicon import (
     OCCUPATIONS,
     SENTENCE_BREAK,
     STOPWORDS,
+    asked_property,
     is_common,
     is_injection,
     is_number,
@@ -59,6 +60,8 @@ class Query:
     things: set[str] = field(default_factory=set)
     answer_type: AnswerType = field(default_factory=lambda: AnswerType.TEXT)
     injection: bool = False
+    unrated: str | None = None
+    """The adjective of a "how stressful is it?" question when the profile never uses it."""
 
     @property
     def retrieval_text(self) -> str:
@@ -138,6 +141,10 @@ def analyse(
     q.terms = [t for t in q.terms if t not in q.excluded]
     q.answer_type = answer_type(text, q.terms)
     q.quantities = quantities(text)
+    asked = asked_property(text)
+    # "How long / how big ..." asks for a figure (see FORMS); only a quality can go unrated.
+    if asked and q.answer_type == "text" and not keywords.knows(stem(keywords.correct(asked))):
+        q.unrated = asked
     if history and (is_follow_up(text, q) or not on_topic(q, keywords)):
         previous = analyse(history[-1][0], history[:-1], keywords, subject)
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
