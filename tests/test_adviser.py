@@ -78,6 +78,21 @@ def test_multi_part_questions_answer_each_part(bot: CareerBot) -> None:
         "How much do managers in hospitals earn?"]
 
 
+def test_a_part_asking_for_a_list_gets_the_whole_list(bot: CareerBot) -> None:
+    """The whole question picks one duty; the part "What are the main duties" gets the
+    list, which holds that duty, so the list is what is shown."""
+    got = bot.ask("What are the main duties, and who do these managers work with?")
+    assert "Create work schedules" in got.text and "Recruit, train, and supervise" in got.text
+    assert "physicians and surgeons" in got.text and len(got.citations) == 2
+
+
+def test_a_percent_sign_asks_for_the_percent_table(bot: CareerBot) -> None:
+    history = [("Who employs the most medical and health services managers?",
+                "The largest employers ... Hospitals; state, local, and private 30%")]
+    got = bot.ask("and what % are in doctors offices?", history)
+    assert "Offices of physicians: 12%" in got.text and got.citations[0].section == "Work Environment"
+
+
 def test_no_answer_opens_on_a_connective(bot: CareerBot) -> None:
     got = bot.ask("What license do some positions require?")
     assert not DANGLING.match(got.text)

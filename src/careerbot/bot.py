@@ -198,13 +198,16 @@ class CareerBot:
         parts = split_parts(question)
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
             return whole, advice
-        # Each part answered on its own adds what the whole question's answer lacks.
-        cited = {(c.source, c.start) for c in whole.citations if whole.kind == "answer"}
-        extra = [a for a, _ in (self._turn(p, turns) for p in parts)
-                 if a.kind == "answer" and {(c.source, c.start) for c in a.citations} - cited]
-        if whole.kind == "answer":
-            extra.insert(0, whole)
-        return (merge(extra) if extra else whole), True
+        # Each part is answered on its own; the whole question's answer is kept only for
+        # what no part's passages already hold (a part's list holds its own item).
+        answers = [a for a, _ in (self._turn(p, turns) for p in parts) if a.kind == "answer"]
+        spans = [(c.source, c.start, c.end) for a in answers for c in a.citations]
+        if whole.kind == "answer" and not all(
+            any(src == c.source and s <= c.start and c.end <= e for src, s, e in spans)
+            for c in whole.citations
+        ):
+            answers.insert(0, whole)
+        return (merge(answers) if answers else whole), True
 
     def _turn(self, question: str, turns: History) -> tuple[Answer, bool]:
         """One question: small talk, a decline, advice from several sections, or an answer;

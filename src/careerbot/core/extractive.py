@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate, Neighbours
-from careerbot.core.citations import compose
+from careerbot.core.citations import compose, table_unit
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, stem, term_set, tokens
 from careerbot.core.question import Query, asking_clause, form_fit, is_figure
@@ -42,6 +42,8 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     for doc in docs:
         meta = doc.metadata
         own, lead = term_set(doc.page_content), term_set(str(meta.get("lead", "")))
+        if meta.get("kind") == "row":  # "Offices of physicians 12" is a percent in its table
+            own |= term_set(" ".join(table_unit(str(meta["passage"])) or ()))
         section, passage = term_set(str(meta["section"])), term_set(str(meta["passage"]))
         score, covered = 0.0, set()
         for t, w in weights.items():

@@ -16,8 +16,9 @@ import snowballstemmer
 
 from careerbot import resources
 
-_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:['’][a-z]+)?")
-"""A word, a figure, or an ordinal ("10th": a rank, not a figure)."""
+_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:['’][a-z]+)?|%")
+"""A word, a figure, an ordinal ("10th": a rank, not a figure), or a "%" standing for
+"percent" ("what % work in hospitals?")."""
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 """Whitespace after sentence punctuation: a plain split for questions and generated text."""
