@@ -198,15 +198,10 @@ class CareerBot:
         parts = split_parts(question)
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
             return whole, advice
-        # Each part is answered on its own; the whole question's answer is kept only for
-        # what no part's passages already hold (a part's list holds its own item).
+        # Each part is answered on its own; the whole question's answer stays for what no
+        # part's quotes hold (merge drops a quote inside another: one duty of a list).
         answers = [a for a, _ in (self._turn(p, turns) for p in parts) if a.kind == "answer"]
-        spans = [(c.source, c.start, c.end) for a in answers for c in a.citations]
-        if whole.kind == "answer" and not all(
-            any(src == c.source and s <= c.start and c.end <= e for src, s, e in spans)
-            for c in whole.citations
-        ):
-            answers.insert(0, whole)
+        answers[:0] = [whole] if whole.kind == "answer" else []
         return (merge(answers) if answers else whole), True
 
     def _turn(self, question: str, turns: History) -> tuple[Answer, bool]:
@@ -253,7 +248,11 @@ class CareerBot:
         named = [t for t in q.terms if t in clause and live.retriever.keywords.knows(t)
                  and t not in INTENTS and t not in GENERIC_STEMS]
         facets = [self._facet(live, f, named) for f in resources.examples("advice")[intent.label]]
-        parts = ([base] if topic else []) + [a for a in facets if not a.refused]
+        # The question's own answer leads only when it names more than the occupation
+        # ("pros and cons of being a nursing home administrator"); else it is a near miss.
+        asks = any(t in clause and live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
+                   for t in q.terms + q.carried)
+        parts = ([base] if topic and asks else []) + [a for a in facets if not a.refused]
         return (merge(parts) if parts else base), True
 
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:

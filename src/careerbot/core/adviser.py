@@ -56,7 +56,9 @@ def _renumber(number: dict[int, int], marker: re.Match[str]) -> str:
 
 def merge(parts: Sequence[Answer]) -> Answer:
     """One answer from several answered parts: texts in order, citations renumbered, a
-    passage quoted twice cited once."""
+    passage quoted twice cited once, and a part whose every quote lies within another
+    part's quotes (a sentence of a paragraph already given) left out."""
+    parts = [p for i, p in enumerate(parts) if not _within_others(p, [*parts[:i], *parts[i + 1:]])]
     citations: list[Citation] = []
     texts: list[str] = []
     seen: dict[tuple[str, int, int], int] = {}
@@ -73,3 +75,13 @@ def merge(parts: Sequence[Answer]) -> Answer:
             texts.append(text)
     notes = [n for p in parts for n in p.notes]
     return Answer(text="\n\n".join(texts), citations=citations, notes=notes)
+
+
+def _within_others(part: Answer, others: Sequence[Answer]) -> bool:
+    """Every quote of ``part`` lies inside a longer quote of another part."""
+    spans = [(c.source, c.start, c.end) for o in others for c in o.citations]
+    return bool(part.citations) and all(
+        any(src == c.source and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
+            for src, s, e in spans)
+        for c in part.citations
+    )

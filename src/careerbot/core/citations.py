@@ -98,23 +98,39 @@ def _row(text: str, unit: tuple[str, str] | None) -> str:
 
 
 def render(picks: Sequence[Candidate], unit: tuple[str, str] | None = None) -> str:
-    """Sentences as they are; list items and rows joined after their lead; with ``unit``
+    """Sentences as they are, joined by the very space between them in the corpus (a quote
+    of a paragraph is its text); list items and rows joined after their lead; with ``unit``
     (see :func:`table_unit`) each row reads "Label: $83,550"."""
     out: list[str] = []
     lead, items = "", list[str]()
     leads = {p.lead for p in picks}
+    before: Candidate | None = None
     for p in picks:
         if p.text in leads:
             continue  # printed in front of its items
         if items and p.lead != lead:
-            out.append(f"{lead} {'; '.join(items)}.")
+            out.append(f" {lead} {'; '.join(items)}.")
             items = []
         if p.lead:
             lead = p.lead
             item = " ".join(p.text.split()).rstrip(".")
             items.append(_row(item, unit) if p.kind == "row" else item)
+            before = None
         else:
-            out.append(p.text)
+            out.append(_space(before, p) + p.text)
+            before = p
     if items:
-        out.append(f"{lead} {'; '.join(items)}.")
-    return " ".join(out)
+        out.append(f" {lead} {'; '.join(items)}.")
+    return "".join(out).strip()
+
+
+def _space(before: Candidate | None, p: Candidate) -> str:
+    """The corpus's own space between two sentences of one passage (a non-breaking one
+    too), else a plain space."""
+    if before is not None and before.passage_key == p.passage_key:
+        meta = p.doc.metadata
+        at = int(meta["passage_start"])
+        gap = str(meta["passage"])[int(before.doc.metadata["end"]) - at:p.start - at]
+        if gap and not gap.strip():
+            return gap
+    return " "
