@@ -136,6 +136,16 @@ def test_tell_me_everything_quotes_a_sections_key_figures(bot: CareerBot) -> Non
     assert "$101,340" in short.text and len(short.text.split()) < 40
 
 
+def test_an_overview_takes_in_the_sections_named_within_its_own(bot: CareerBot) -> None:
+    """"Education and Training" opens with one short paragraph; "Education" holds the
+    majors. An overview of education quotes both; one of work schedules stays in its section."""
+    got = bot.ask("Tell me everything you know about schooling and education for this job.")
+    assert {c.section for c in got.citations} >= {"Education and Training", "Education"}
+    assert "health administration" in got.text
+    hours = bot.ask("Tell me everything about their work schedules.")
+    assert {c.section for c in hours.citations} == {"Work Schedules"}
+
+
 def test_stated_background_neither_refuses_nor_hides_the_path(bot: CareerBot) -> None:
     got = bot.ask("I'm a registered nurse. How could I become a nursing home administrator?")
     assert got.kind == "answer" and not got.refused

@@ -345,8 +345,14 @@ def overview(
     picks = score_units(q, docs, keywords)
     if not picks or refusal_reason(q, picks[:1], keywords):
         return answer(q, docs, neighbours, keywords, title, sections)
-    section = [_as_candidate(d, picks) for d in neighbours(picks[0].doc)
+    # The section, with the sections whose name holds its name or is held in it
+    # ("Education and Training", "Education"; not "Work Schedules", "Work Environment").
+    name = term_set(str(picks[0].doc.metadata["section"]))
+    named = [(str(p.doc.metadata["section"]), p.doc) for p in reversed(picks)]
+    kin = {s: doc for s, doc in named if term_set(s) <= name or name <= term_set(s)}
+    section = [_as_candidate(d, picks) for doc in kin.values() for d in neighbours(doc)
                if d.page_content.rstrip().endswith((".", "!")) or d.metadata.get("lead")]
+    section.sort(key=lambda p: p.start)
     opening = {p.passage_key: p for p in reversed(section)}
     figures = [p for p in section if any(is_number(t) for t in tokens(p.text))]
     kept: list[Candidate] = []
