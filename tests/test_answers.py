@@ -67,6 +67,12 @@ def test_a_table_row_carries_its_label_and_the_tables_unit(bot: CareerBot) -> No
     assert "Government: 8%" in bot.ask("What share of these managers work for the government?").text
 
 
+def test_an_organisation_is_quoted_with_the_line_that_introduces_it(bot: CareerBot) -> None:
+    got = bot.ask("Where can I learn about accredited academic programs?")
+    assert "visit Commission on Accreditation of Healthcare Management Education" in got.text
+    assert got.citations[0].section == "For More Information"
+
+
 def test_follow_up_uses_history(bot: CareerBot) -> None:
     first = bot.ask("How much do managers in hospitals earn?")
     follow = bot.ask("And in nursing homes?", [("How much do managers in hospitals earn?", first.text)])

@@ -63,3 +63,20 @@ def test_only_words_used_as_nouns_can_name_a_missing_figure() -> None:
     assert {"bonuses", "women"} <= used_as_nouns("Do women get bonuses?")
     assert "cost" in used_as_nouns("How much does a master's in health administration cost?")
 
+
+def test_names_under_a_visit_line_are_its_items() -> None:
+    """OOH "For More Information" lists organisations one per paragraph under an unfinished
+    "..., visit" line: each name is an item of that lead, so it is never quoted alone."""
+    from careerbot.core.chunking import split_units
+
+    text = ("For more information about academic programs in this field, visit\n\n"
+            "Association of University Programs in Health Administration\n\n"
+            "Commission on Accreditation of Healthcare Management Education\n\n"
+            "Where does this information come from?\n\nIt is taken from the handbook.")
+    units = split_units(text)
+    items = [u for u in units if u.kind == "item"]
+    assert [u.text for u in items] == ["Association of University Programs in Health Administration",
+                                       "Commission on Accreditation of Healthcare Management Education"]
+    assert all(u.lead.endswith("visit") for u in items)
+    assert [u.lead for u in units if u.kind == "sentence"] == ["", "", ""]
+

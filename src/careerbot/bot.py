@@ -229,7 +229,8 @@ class CareerBot:
         # Small talk that happens to use a profile word ("thanks, very useful") is still
         # small talk: it is closer to a small-talk example than to any passage.
         closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
-        chat = not q.injection and intent.chat(closest, own)
+        intent = replace(intent, closest=closest)
+        chat = not q.injection and intent.chat(own)
         unrelated = bool(docs) and closest < UNRELATED and not q.carried and not q.intents
         if intent.clearly_offtopic or bare or chat or unrelated:
             if chat or not intent.advice:
@@ -250,7 +251,7 @@ class CareerBot:
         facets = [self._facet(live, f, named) for f in resources.examples("advice")[intent.label]]
         # The question's own answer leads only when it names more than the occupation
         # ("pros and cons of being a nursing home administrator"); else it is a near miss.
-        asks = any(t in clause and live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
+        asks = any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
                    for t in q.terms + q.carried)
         parts = ([base] if topic and asks else []) + [a for a in facets if not a.refused]
         return (merge(parts) if parts else base), True

@@ -16,7 +16,7 @@ from typing import Any
 
 from careerbot.core.lexicon import BULLET
 
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 """Bump when chunk boundaries or embedded text change: an index built otherwise is rebuilt."""
 
 OVERVIEW = "Overview"
@@ -394,7 +394,9 @@ def split_units(text: str) -> list[Span]:
                 units.append(Span(body, pos - len(body), pos, lead, kind))
             continue
         spans = list(_sentence_spans(block.text))
-        definition = bool(lead) and _is_definition(block)
+        # After a lead, a "Label. Description." paragraph or a bare name ("American College
+        # of Healthcare Executives" under "For information ..., visit") is an item of it.
+        definition = bool(lead) and (_is_definition(block) or _heading_candidate(block))
         for j, (s, e) in enumerate(spans):
             item = definition and j == 0
             units.append(
@@ -403,7 +405,7 @@ def split_units(text: str) -> list[Span]:
             )
         if not definition:
             last = units[-1].text if units else ""
-            lead = last if last.endswith(":") else ""
+            lead = last if last.endswith(":") or last and not last.endswith(_TERMINAL) else ""
     return units
 
 

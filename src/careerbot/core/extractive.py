@@ -57,7 +57,9 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
         pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede
         picks.append(pick)
-    picks.sort(key=lambda p: -p.score)
+    # Among equals, the chunk naming the person asked about ("an admin assistant") first.
+    persons = set(q.persons)
+    picks.sort(key=lambda p: (-p.score, -len(p.covered & persons)))
     return picks
 
 

@@ -33,6 +33,8 @@ UNRELATED = 0.22
 ("what's the capital of Australia?"): declined, not refused as a gap in the profile."""
 ADVICE_MIN = 0.55
 """Cosine to the nearest advice example needed to compose advice."""
+ADVICE_LOOSE = 0.45
+"""A weaker match to an advice example, enough when it beats every passage."""
 OFFTOPIC_STRONG = 0.6
 """Cosine to the nearest off-topic example above which a message is declined anyway."""
 
@@ -43,25 +45,30 @@ class Intent:
 
     label: str
     score: float
+    closest: float = 0.0
+    """Cosine of the passage closest to the message (0 before the search)."""
 
     @property
     def smalltalk(self) -> bool:
         """A greeting, thanks, goodbye, who-are-you or what-can-you-do."""
         return self.label in SMALLTALK and self.score >= SMALLTALK_MIN
 
-    def chat(self, closest: float, own_words: bool) -> bool:
-        """Small talk rather than a question, given the cosine of the closest passage and
-        whether the message uses words of the profile ("thanks, very useful" does)."""
+    def chat(self, own_words: bool) -> bool:
+        """Small talk rather than a question, given whether the message uses words of the
+        profile ("thanks, very useful" does)."""
         if self.label not in SMALLTALK:
             return False
-        if self.smalltalk and (not own_words or self.score > closest):
+        if self.smalltalk and (not own_words or self.score > self.closest):
             return True
-        return self.score >= SMALLTALK_LOOSE and self.score >= closest + SMALLTALK_MARGIN
+        return self.score >= SMALLTALK_LOOSE and self.score >= self.closest + SMALLTALK_MARGIN
 
     @property
     def advice(self) -> bool:
-        """Asks for advice composed from several sections."""
-        return self.label in ADVICE and self.score >= ADVICE_MIN
+        """Asks for advice composed from several sections: close to an advice example, or
+        nearer to it than to any passage ("is it worth it to switch from nursing?")."""
+        return self.label in ADVICE and (
+            self.score >= ADVICE_MIN or self.score >= ADVICE_LOOSE and self.score > self.closest
+        )
 
     @property
     def overview(self) -> bool:
