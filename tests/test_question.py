@@ -62,6 +62,14 @@ def test_only_words_used_as_nouns_can_name_a_missing_figure() -> None:
     assert {"unemployment", "rate"} <= used_as_nouns("What is the unemployment rate?")
     assert {"bonuses", "women"} <= used_as_nouns("Do women get bonuses?")
     assert "cost" in used_as_nouns("How much does a master's in health administration cost?")
+    assert "engineers" in used_as_nouns("the median salary for software engineers")
+    assert "ends" not in used_as_nouns("what one ends up earning")
+
+
+def test_a_dash_ends_the_context_clause() -> None:
+    from careerbot.core.question import asking_clause
+
+    assert "parent" not in asking_clause("I'm a single parent - how many hours do they work?")
 
 
 def test_names_under_a_visit_line_are_its_items() -> None:

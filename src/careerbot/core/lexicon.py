@@ -165,7 +165,7 @@ def used_as_nouns(text: str) -> set[str]:
     same clause ("the unemployment rate", "any bonuses"), and plural nouns ("bonuses").
     A word that can be a noun out of context often is not one in a question ("should I
     *aim* for", "ok *cool*"); only one used as a noun can name a figure the profile lacks."""
-    from lemminflect import getLemma
+    from lemminflect import getAllLemmas, getLemma
 
     found: set[str] = set()
     for clause in re.split(r"[,;:.!?()\n]", text.lower()):
@@ -173,8 +173,12 @@ def used_as_nouns(text: str) -> set[str]:
         for i, word in enumerate(words):
             if word in DETERMINERS:
                 found.update(itertools.takewhile(lambda w: w not in STOPWORDS, words[i + 1:i + 3]))
-            elif getLemma(word, "NOUN", lemmatize_oov=False)[:1] not in {(word,), ()}:
-                found.add(word)  # a plural noun ("bonuses", "women")
+            elif getLemma(word, "NOUN", lemmatize_oov=False)[:1] not in {(word,), ()} and (
+                "VERB" not in getAllLemmas(word)
+                or i > 0 and (words[i - 1] not in STOPWORDS or words[i - 1] in DETERMINERS)
+            ):
+                # A plural noun ("bonuses", "software engineers"), not a verb ("one offers").
+                found.add(word)
     # "How much does a master's cost?": the verb a how-much question ends on is the measure.
     found.update(m.group(1) for m in _MEASURE_VERB.finditer(text.lower()))
     return found

@@ -96,10 +96,15 @@ def asking_sentence(text: str) -> str:
     return sentences[-1] if sentences else text
 
 
+_CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\s[-–—]+\s")
+"""Where a clause ends: punctuation, or a dash between words ("I'm a single parent -
+how many hours ...")."""
+
+
 def asking_clause(text: str) -> set[str]:
     """Terms of the last clause of a message, the part that asks ("I love organizing, so
     how much do they earn?" -> pay terms)."""
-    return set(term_set(re.split(r"[,;.!?]\s", text.strip(" ?.!"))[-1]))
+    return set(term_set(_CLAUSE_BREAK.split(text.strip(" ?.!"))[-1]))
 
 
 def analyse(
