@@ -86,6 +86,15 @@ def test_a_part_asking_for_a_list_gets_the_whole_list(bot: CareerBot) -> None:
     assert "physicians and surgeons" in got.text and len(got.citations) == 2
 
 
+def test_a_comparison_is_answered_side_by_side(bot: CareerBot) -> None:
+    got = bot.ask("what's the difference between clinical managers and nursing home administrators?")
+    assert "Clinical managers oversee a specific department" in got.text
+    assert "Nursing home administrators manage staff, admissions" in got.text
+    assert {c.section for c in got.citations} == {"Duties"}
+    pay = bot.ask("Compare pay in hospitals and in government.")  # a figure: the table's rows
+    assert "$119,450" in pay.text and "$117,000" in pay.text and len(pay.citations) == 1
+
+
 def test_a_percent_sign_asks_for_the_percent_table(bot: CareerBot) -> None:
     history = [("Who employs the most medical and health services managers?",
                 "The largest employers ... Hospitals; state, local, and private 30%")]

@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.config import Settings
 from careerbot.core import extractive, generative
-from careerbot.core.adviser import merge, reply, split_parts
+from careerbot.core.adviser import compared, merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.intent import OFFTOPIC, UNRELATED
@@ -195,13 +195,14 @@ class CareerBot:
         """The extractive reply: whole and, for a multi-part question, part by part; and
         whether it is composed of several answers (advice or several parts)."""
         whole, advice = self._turn(question, turns)
-        parts = split_parts(question)
+        sides = compared(question)  # a comparison is answered side by side, not as a whole
+        parts = sides or split_parts(question)
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
             return whole, advice
         # Each part is answered on its own; the whole question's answer stays for what no
         # part's quotes hold (merge drops a quote inside another: one duty of a list).
         answers = [a for a, _ in (self._turn(p, turns) for p in parts) if a.kind == "answer"]
-        answers[:0] = [whole] if whole.kind == "answer" else []
+        answers[:0] = [whole] if whole.kind == "answer" and not sides else []
         return (merge(answers) if answers else whole), True
 
     def _turn(self, question: str, turns: History) -> tuple[Answer, bool]:

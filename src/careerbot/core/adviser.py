@@ -14,7 +14,7 @@ from functools import partial
 from string import Template
 
 from careerbot import resources
-from careerbot.core.lexicon import MARKER
+from careerbot.core.lexicon import INTENTS, MARKER, terms
 from careerbot.result import Answer, Citation
 
 _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
@@ -22,6 +22,8 @@ _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does
 _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})", re.I)
 _ASKING = re.compile(_ASKS, re.I)
 MIN_PART_WORDS = 3
+MAX_SIDE_WORDS = 8
+"""Longest side of a comparison read as a thing compared, not a clause."""
 TOPICS_SHOWN = 5
 
 
@@ -34,6 +36,27 @@ def reply(intent: str, title: str, examples: Sequence[str], sections: Sequence[s
     text = template.substitute(title=title, examples=shown, topics=topics)
     kind = "decline" if intent == "decline" else "smalltalk"
     return Answer(text=text, refused=kind == "decline", kind=kind, notes=[f"{kind}: {intent}"])
+
+
+_COMPARED = re.compile(
+    r"\b(?:between|compare|comparing)\s+(?P<a>[^?.!,;]+?)\s+(?:and|with|to|vs\.?|versus)\s+"
+    r"(?P<b>[^?.!,;]+?)\s*(?:\bfor me\b|[?.!,;]|$)"
+    r"|(?P<c>[\w'’ ]+?)\s+(?:vs\.?|versus)\s+(?P<d>[^?.!,;]+?)\s*(?:[?.!,;]|$)",
+    re.I,
+)
+
+
+def compared(question: str) -> list[str]:
+    """What a comparison asks about each side ("the diff between a clinical manager and a
+    health info manager" -> "What is a clinical manager?", "What is a health info
+    manager?"). Empty when it compares a figure ("compare pay in hospitals and
+    government"): the table's rows answer that as one question."""
+    m = _COMPARED.search(question)
+    if not m or INTENTS & set(terms(question)):
+        return []
+    sides = [m["a"] or m["c"], m["b"] or m["d"]]
+    asked = [f"What is {side.strip()}?" for side in sides if len(side.split()) <= MAX_SIDE_WORDS]
+    return asked if len(asked) == 2 else []
 
 
 def split_parts(question: str) -> list[str]:
