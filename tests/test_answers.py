@@ -73,6 +73,13 @@ def test_an_organisation_is_quoted_with_the_line_that_introduces_it(bot: CareerB
     assert got.citations[0].section == "For More Information"
 
 
+def test_a_year_the_answering_passage_lacks_is_refused(bot: CareerBot) -> None:
+    """2031 is in the profile, but only with the projections: pay in 2031 is not."""
+    got = bot.ask("What will managers earn in 2031?")
+    assert got.refused and "2031" in got.text and "$101,340" not in got.text
+    assert "28 percent" in bot.ask("How much will employment grow by 2031?").text
+
+
 def test_follow_up_uses_history(bot: CareerBot) -> None:
     first = bot.ask("How much do managers in hospitals earn?")
     follow = bot.ask("And in nursing homes?", [("How much do managers in hospitals earn?", first.text)])

@@ -241,6 +241,12 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return f"it has no figures for {_quote_list(years)}"
     if not chosen:
         return "no passage matches the question"
+    # A year the profile has, but not in the passage that answers ("the median salary in
+    # 2031": 2031 only comes with the projections).
+    held = {t for p in chosen for t in tokens(p.text)}
+    years = [n for n in q.numbers if is_year(n) and n not in held]
+    if years:
+        return f"it gives no such figure for {_quote_list(years)}"
     # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
     # nothing about nurses.
     asking = asking_clause(q.text)
