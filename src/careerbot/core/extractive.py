@@ -243,7 +243,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return "no passage matches the question"
     # A year the profile has, but not in the passage that answers ("the median salary in
     # 2031": 2031 only comes with the projections).
-    held = {t for p in chosen for t in tokens(p.text)}
+    held = set(tokens(str(chosen[0].doc.metadata["passage"])))
     years = [n for n in q.numbers if is_year(n) and n not in held]
     if years:
         return f"it gives no such figure for {_quote_list(years)}"
