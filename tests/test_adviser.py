@@ -86,6 +86,17 @@ def test_a_part_asking_for_a_list_gets_the_whole_list(bot: CareerBot) -> None:
     assert "physicians and surgeons" in got.text and len(got.citations) == 2
 
 
+@pytest.mark.parametrize("question", [
+    "What do nursing home administrators do?",
+    "What degree do you need to become a medical and health services manager?",
+])
+def test_a_factual_question_near_an_advice_example_stays_short(bot: CareerBot, question: str) -> None:
+    """Both are near "how do I become one?", and much nearer to the passage that answers
+    them: a short quoted answer, not composed advice."""
+    got = bot.ask(question)
+    assert got.kind == "answer" and len(got.text.split()) <= 60 and len(got.citations) <= 2
+
+
 def test_a_comparison_is_answered_side_by_side(bot: CareerBot) -> None:
     got = bot.ask("what's the difference between clinical managers and nursing home administrators?")
     text = " ".join(got.text.split())  # the corpus has non-breaking spaces

@@ -33,6 +33,10 @@ UNRELATED = 0.22
 ("what's the capital of Australia?"): declined, not refused as a gap in the profile."""
 ADVICE_MIN = 0.55
 """Cosine to the nearest advice example needed to compose advice."""
+ADVICE_BEHIND = 0.15
+"""How far behind the closest passage an advice example may be: "what do clinical managers
+do?" is near "what does it take to become one?", but much nearer to the passage that
+answers it."""
 ADVICE_LOOSE = 0.45
 """A weaker match to an advice example, enough when it beats every passage."""
 OFFTOPIC_STRONG = 0.6
@@ -67,7 +71,8 @@ class Intent:
         """Asks for advice composed from several sections: close to an advice example, or
         nearer to it than to any passage ("is it worth it to switch from nursing?")."""
         return self.label in ADVICE and (
-            self.score >= ADVICE_MIN or self.score >= ADVICE_LOOSE and self.score > self.closest
+            self.score >= ADVICE_MIN and self.score >= self.closest - ADVICE_BEHIND
+            or self.score >= ADVICE_LOOSE and self.score > self.closest
         )
 
     @property
