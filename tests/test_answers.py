@@ -80,6 +80,11 @@ def test_a_year_the_answering_passage_lacks_is_refused(bot: CareerBot) -> None:
     assert "28 percent" in bot.ask("How much will employment grow by 2031?").text
 
 
+def test_what_a_role_does_opens_with_its_paragraphs_first_sentence(bot: CareerBot) -> None:
+    got = bot.ask("what does a health info manager do?")  # "info": a clipping, not a filler
+    assert got.text.startswith("Health information managers are responsible for the maintenance")
+
+
 def test_follow_up_uses_history(bot: CareerBot) -> None:
     first = bot.ask("How much do managers in hospitals earn?")
     follow = bot.ask("And in nursing homes?", [("How much do managers in hospitals earn?", first.text)])

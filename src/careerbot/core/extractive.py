@@ -24,6 +24,8 @@ from careerbot.result import Answer
 
 WORD_BUDGET = 60
 LIST_BUDGET = 100
+DEFINITION_OPENING = 0.05
+"""Score a paragraph's first sentence gains for a "what is / what does X do" question."""
 OVERVIEW_BUDGET = 150
 """Words an overview of a whole section ("tell me everything about pay") may run to."""
 _CONTINUES = re.compile(
@@ -55,7 +57,10 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         pick = Candidate(doc, 0.0, covered, score / total - 0.5 * bool(q.excluded & own))
         cosine = float(meta.get("dense") or 0.0)
         lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
-        pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede
+        # A paragraph's opening sentence says what its subject is: a definition's answer.
+        opens = DEFINITION_OPENING if q.answer_type == "definition" and pick.start == int(
+            meta["passage_start"]) else 0.0
+        pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede + opens
         picks.append(pick)
     # Among equals, the chunk naming the person asked about ("an admin assistant") first.
     persons = set(q.persons)
