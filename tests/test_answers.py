@@ -82,7 +82,7 @@ def test_a_year_the_answering_passage_lacks_is_refused(bot: CareerBot) -> None:
 
 def test_what_a_role_does_opens_with_its_paragraphs_first_sentence(bot: CareerBot) -> None:
     got = bot.ask("what does a health info manager do?")  # "info": a clipping, not a filler
-    assert got.text.startswith("Health information managers are responsible for the maintenance")
+    assert " ".join(got.text.split()).startswith("Health information managers are responsible for the")
 
 
 def test_follow_up_uses_history(bot: CareerBot) -> None:
