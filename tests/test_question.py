@@ -64,6 +64,7 @@ def test_only_words_used_as_nouns_can_name_a_missing_figure() -> None:
     assert "cost" in used_as_nouns("How much does a master's in health administration cost?")
     assert "engineers" in used_as_nouns("the median salary for software engineers")
     assert "ends" not in used_as_nouns("how far it goes and where it ends")
+    assert "offers" not in used_as_nouns("which one offers the best wage?")  # "one": a pronoun
 
 
 def test_a_dash_ends_the_context_clause() -> None:

@@ -172,7 +172,12 @@ def used_as_nouns(text: str) -> set[str]:
         words = re.findall(r"[a-z]+", clause)
         for i, word in enumerate(words):
             if word in DETERMINERS:
-                found.update(itertools.takewhile(lambda w: w not in STOPWORDS, words[i + 1:i + 3]))
+                phrase = list(itertools.takewhile(lambda w: w not in STOPWORDS, words[i + 1:i + 3]))
+                # "which one offers": a second word inflected as a verb ends the phrase.
+                if len(phrase) == 2 and getLemma(phrase[1], "VERB", lemmatize_oov=False)[:1] \
+                        not in {(phrase[1],), ()}:
+                    phrase = phrase[:1]
+                found.update(phrase)
             elif getLemma(word, "NOUN", lemmatize_oov=False)[:1] not in {(word,), ()} and (
                 "VERB" not in getAllLemmas(word)
                 or i > 0 and (words[i - 1] not in STOPWORDS or words[i - 1] in DETERMINERS)
