@@ -213,7 +213,9 @@ def test_a_second_profile_works_with_no_code_change(orthoptic: CareerBot) -> Non
     questions = load_questions([DATA / "orthoptic-questions.jsonl"])
     m = compute_metrics(run_questions(orthoptic, questions, show_progress=False))
     assert m["forbidden_violations"] == 0 and m["dangling_openers"] == 0
-    assert m["fact_recall"] >= 0.55 and m["smalltalk_handled"] >= 0.6  # measured: 0.600, 1.000
-    assert m["unanswerable_refused"] >= 0.5
+    assert m["fact_recall"] >= 0.65 and m["smalltalk_handled"] >= 0.9  # measured: 0.700, 1.000
+    assert m["unanswerable_refused"] >= 0.8  # measured: 0.833
+    least = orthoptic.ask("which industry pays the least?")  # the lowest row, not the table
+    assert "Offices of optometrists: $39,480" in least.text and "$49,860" not in least.text
     got = orthoptic.ask("How much do orthoptic technicians make?")
     assert "$43,870" in got.text and got.citations[0].section == "Pay"

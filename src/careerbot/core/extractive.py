@@ -92,7 +92,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         if p.score < 0.75 * best.score or _words(chosen + [p]) > WORD_BUDGET:
             continue
         if (p.covered - covered) - GENERIC_STEMS:
-            chosen.append(p)
+            chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
     return _whole_paragraphs(chosen, picks, neighbours)
 
@@ -103,8 +103,8 @@ def _whole_paragraphs(
     """When two sentences of one short paragraph answer, the paragraph is the answer."""
     for p in list(chosen):
         same = [c for c in chosen if c.passage_key == p.passage_key]
-        if len(same) < 2 or p.lead or p is not same[0]:
-            continue
+        if len(same) < 2 or any(c.kind == "row" for c in same) or p is not same[0]:
+            continue  # a table keeps the rows chosen from it
         paragraph = [d for d in neighbours(p.doc)
                      if int(d.metadata["passage_start"]) == p.passage_key[1]]
         if sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
@@ -141,6 +141,18 @@ def _introduced(lead: Candidate, picks: list[Candidate], neighbours: Neighbours)
                 seen.add(key)
                 items.append(d)
     return _within([lead] + [_as_candidate(d, picks) for d in items], LIST_BUDGET)[1:]
+
+
+def _items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
+    """What a lead added beside the best chunk needs to say anything ("... as follows:"):
+    the highest or lowest row asked for, else its items; nothing for any other chunk."""
+    if p.kind != "sentence" or p.text.rstrip().endswith((".", "?", "!")):
+        return []
+    rows = [_as_candidate(d, picks) for d in neighbours(p.doc) if d.metadata["lead"] == p.text]
+    if rows and {"high", "low"} & set(q.terms):
+        top = _extreme_rows(q, rows[0], rows)
+        return top or rows[:1]
+    return _introduced(p, picks, neighbours)
 
 
 def _lead_like(text: str) -> bool:
