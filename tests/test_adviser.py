@@ -215,6 +215,8 @@ def test_a_second_profile_works_with_no_code_change(orthoptic: CareerBot) -> Non
     assert m["forbidden_violations"] == 0 and m["dangling_openers"] == 0
     assert m["fact_recall"] >= 0.65 and m["smalltalk_handled"] >= 0.9  # measured: 0.700, 1.000
     assert m["unanswerable_refused"] >= 0.8  # measured: 0.833
+    nights = orthoptic.ask("do they have to work nights or weekends")  # a short paragraph, whole
+    assert "regular business hours" in nights.text and "evening or Saturday" in nights.text
     least = orthoptic.ask("which industry pays the least?")  # the lowest row, not the table
     assert "Offices of optometrists: $39,480" in least.text and "$49,860" not in least.text
     got = orthoptic.ask("How much do orthoptic technicians make?")
