@@ -18,6 +18,12 @@ def test_focus_drops_instructions_and_keeps_the_question() -> None:
     assert not injected and text == "How much do managers earn?"
 
 
+def test_asking_for_another_name_is_its_own_answer_type() -> None:
+    for text in ("What other titles do they go by?", "what else are they called", "aka?"):
+        assert answer_type(text, []) == "alias", text
+    assert answer_type("Are they on call?", []) != "alias"
+
+
 def test_answer_types() -> None:
     assert answer_type("How much do managers earn?", ["pay"]) == "money"
     assert answer_type("How many jobs are there?", ["employ"]) == "number"

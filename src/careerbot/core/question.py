@@ -200,6 +200,7 @@ class AnswerType(StrEnum):
 
     TEXT = "text"
     REASON = "reason"
+    ALIAS = "alias"
     POINTER = "pointer"
     DEFINITION = "definition"
     PERSON = "person"
@@ -242,6 +243,8 @@ class Form:
 
 _MONEY_UNIT = re.compile(r"\$\s?\d")
 _DIGIT = re.compile(r"\d")
+_ALIAS = re.compile(r"\balso (?:called|known as)\b|\bknown as\b|\baka\b", re.I)
+"""Where a passage gives another name for something ("also called healthcare executives")."""
 _POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
 _FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
 _CAUSAL = re.compile(r"\b(as|because|since|due to|result|results|lead to|leads to|drive|create|"
@@ -281,6 +284,10 @@ def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
 
 FORMS: tuple[Form, ...] = (
     Form(AnswerType.REASON, _matches(r"^\s*why\b|\bwhat (drives|causes)\b"), _has(_CAUSAL, no=0.0)),
+    Form(AnswerType.ALIAS,
+         _matches(r"\b(also|other|alternative|alternate|else|another)\b.*\b(call|called|names?|titles?|known)\b"
+                  r"|\bknown as\b|\baka\b"),
+         _has(_ALIAS, no=0.0)),
     Form(AnswerType.TEXT, _matches(r"\bmean\b|\bmeaning\b|\bdefinition\b|\bdefine\b"),
          lambda _q, _c: 0.0),
     Form(AnswerType.POINTER,
