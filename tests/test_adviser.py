@@ -130,6 +130,11 @@ def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
     assert refused.text.count(";") <= 2  # the closest sections, not all of them
 
 
+def test_causative_make_is_not_pay(bot: CareerBot) -> None:
+    got = bot.ask("I hate working nights. Would this career make me work evenings?")
+    assert not got.refused and "evenings or weekends" in got.text and "$" not in got.text
+
+
 def test_filler_words_do_not_refuse_a_figure_question(bot: CareerBot) -> None:
     got = bot.ask("alright neat, so which industry should I shoot for if pay is what matters?")
     assert not got.refused and "Hospitals" in got.text

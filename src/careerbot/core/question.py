@@ -40,6 +40,10 @@ LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one)\b", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
+_CAUSATIVE = re.compile(
+    r"\b(?:make|makes|made|making)\s+(?=(?:him|her|me|you|them|us|someone|people)\b)", re.I
+)
+"""Causative "make" ("would this job make him work weekends?"): a requirement, not pay."""
 _NEGATED = re.compile(r"\b(?:not|except|other than)\s+(?:a|an|the|in|at|for)\s+(\w+)(?:\s+(\w+))?", re.I)
 
 
@@ -115,7 +119,7 @@ def analyse(
 ) -> Query:
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
     text, injection = focus(question)
-    text = respell(_PER_HOUR.sub("hourly", text), keywords)
+    text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords)
     raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
            if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
