@@ -85,6 +85,14 @@ def test_what_a_role_does_opens_with_its_paragraphs_first_sentence(bot: CareerBo
     assert " ".join(got.text.split()).startswith("Health information managers are responsible for the")
 
 
+def test_an_faq_is_answered_with_its_answer_not_its_question(bot: CareerBot) -> None:
+    """The FAQ opens an entry with a statement, then a question ("I think I have found an
+    error ... Who should I contact?"); the answer is the paragraph after them, whole."""
+    got = bot.ask("I found an error on this page. Who should I contact?")
+    assert "help@truity.com" in got.text and "I think I have found an error" not in got.text
+    assert got.citations[0].section == "FAQ"
+
+
 def test_follow_up_uses_history(bot: CareerBot) -> None:
     first = bot.ask("How much do managers in hospitals earn?")
     follow = bot.ask("And in nursing homes?", [("How much do managers in hospitals earn?", first.text)])

@@ -75,9 +75,15 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
     if not picks:
         return []
     best = picks[0]
-    if best.text.endswith("?"):
+    faq = best.text.endswith("?") or _asked_next(best, neighbours)
+    if faq:
         best = _answer_to(best, picks, neighbours) or best
     chosen = [best]
+    if faq:  # an FAQ answer is one unit: its paragraph, within the list budget
+        rest = [_as_candidate(d, picks) for d in neighbours(best.doc)
+                if int(d.metadata["start"]) > best.start
+                and int(d.metadata["passage_start"]) == best.passage_key[1]]
+        chosen = _within(chosen + rest, LIST_BUDGET)
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
         chosen += _introduced(best, picks, neighbours)
     elif best.lead and _asks_for_list(q, best):
@@ -127,6 +133,14 @@ def _answer_to(question: Candidate, picks: list[Candidate], neighbours: Neighbou
             found.score, found.covered = question.score, question.covered | found.covered
             return found
     return None
+
+
+def _asked_next(chunk: Candidate, neighbours: Neighbours) -> bool:
+    """The chunk opens an FAQ entry: the next sentence of its passage is the question ("I
+    think I have found an error. Who should I contact?"); the answer comes after."""
+    after = [d for d in neighbours(chunk.doc) if int(d.metadata["start"]) > chunk.start]
+    return bool(after) and int(after[0].metadata["passage_start"]) == chunk.passage_key[1] \
+        and after[0].page_content.rstrip().endswith("?")
 
 
 def _introduced(lead: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
