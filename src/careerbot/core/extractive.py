@@ -18,8 +18,9 @@ from langchain_core.documents import Document
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose, table_unit
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, stem, term_set, tokens
-from careerbot.core.question import Query, asking_clause, form_fit, is_figure
+from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, tokens
+from careerbot.core.question import Query, form_fit
+from careerbot.core.refusal import refusal, refusal_reason, related
 from careerbot.result import Answer
 
 WORD_BUDGET = 60
@@ -262,94 +263,6 @@ def with_leaned_on(
     return chosen
 
 
-def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
-    """Why the chosen units do not answer the question, or None when they do.
-
-    The :data:`UNRATED` reason says the profile does not rate a quality ("how stressful"):
-    the closest facts it does give are worth offering then."""
-    if q.unrated and chosen:
-        return f"it does not say how {q.unrated} it is"
-    if not q.terms and not q.carried and not q.about_subject:
-        return "it has no question about the occupation" if q.injection else "it asks nothing specific"
-    if q.unknown:
-        return f"it never mentions {_quote_list(q.unknown)}"
-    years = [n for n in q.numbers if is_year(n) and n not in keywords.numbers]
-    if years:
-        return f"it has no figures for {_quote_list(years)}"
-    if not chosen:
-        return "no passage matches the question"
-    # A year the profile has, but not in the passage that answers ("the median salary in
-    # 2031": 2031 only comes with the projections).
-    held = set(tokens(str(chosen[0].doc.metadata["passage"])))
-    years = [n for n in q.numbers if is_year(n) and n not in held]
-    if years:
-        return f"it gives no such figure for {_quote_list(years)}"
-    # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
-    # nothing about nurses.
-    asking = asking_clause(q.text)
-    persons = [t for t in q.persons if t not in chosen[0].covered and t in asking]
-    if persons:
-        return f"it does not give this for {_quote_list(persons)}"
-    best = chosen[0]
-    if form_fit(q, best) < 0:
-        return "it does not give that figure"
-    if is_figure(q):
-        covered = set().union(*(p.covered for p in chosen))
-        # A rare profile word left uncovered names a gap; so does a word the profile never
-        # uses in the clause that asks for the figure ("the average age"), but not one in
-        # the context a user gives first ("I love organizing, so how much ..."). Only a word
-        # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
-        missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
-                   and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
-        if missing:
-            return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
-    if best.score < 0.35:
-        return "no passage answers it closely enough"
-    return None
-
-
-UNRATED = "it does not say how"
-"""Opening of the reason after which the closest passage is offered (see
-:func:`refusal_reason`). Only then: beside a figure the profile lacks ("the average age"),
-another figure would be read as the answer."""
-RELATED_MIN = 0.33
-"""Cosine between the question and the closest passage needed to offer that passage."""
-
-
-def _as_written(q: Query, terms: Sequence[str]) -> list[str]:
-    """Terms as the question wrote them ("unemploy" -> "unemployment")."""
-    written = {stem(w): w for w in reversed(tokens(q.text))}
-    return [written.get(t, t) for t in terms]
-
-
-def _dense(c: Candidate) -> float:
-    return float(c.doc.metadata.get("dense") or 0.0)
-
-
-def _quote_list(items: Sequence[str]) -> str:
-    return ", ".join(f"“{i}”" for i in dict.fromkeys(items))
-
-
-CLOSEST_SECTIONS = 3
-
-
-def refusal(
-    reason: str, title: str, sections: Sequence[str], related: Sequence[Candidate] = ()
-) -> Answer:
-    """A brief "not in the profile" answer naming what is missing, then either the related
-    facts the profile does give (quoted and cited) or the closest sections (``sections``:
-    nearest first; the sections retrieval found, else the profile's)."""
-    head = f"I can't answer that from the {title} profile: {reason}."
-    if related:
-        said = compose(list(related), False)
-        text = f"{head} What it does say, in {related[0].doc.metadata['section']}: {said.text}"
-        return Answer(text=text, citations=said.citations, refused=True,
-                      notes=[f"refused: {reason}", "offered related facts"], kind="refusal")
-    near = [s for s in dict.fromkeys(sections) if s.lower() not in {"overview", "faq"}]
-    text = f"{head} The closest sections are: {'; '.join(near[:CLOSEST_SECTIONS])}."
-    return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
-
-
 def answer(
     q: Query,
     docs: Sequence[Document],
@@ -363,12 +276,9 @@ def answer(
     chosen = with_leaned_on(choose(q, picks, neighbours), picks, neighbours)
     reason = refusal_reason(q, chosen, keywords)
     if reason:
-        # Related by meaning: the passage nearest the question, whatever words it shares.
-        nearest = max(picks, key=_dense, default=None)
-        offer = nearest is not None and reason.startswith(UNRATED) and _dense(nearest) >= RELATED_MIN
-        related = [nearest] if nearest is not None and offer else []
         sections = [str(d.metadata["section"]) for d in docs] + list(sections)
-        return refusal(reason, title, sections, with_leaned_on(related, picks, neighbours))
+        offered = with_leaned_on(related(reason, picks), picks, neighbours)
+        return refusal(reason, title, sections, offered)
     premise = any(n not in keywords.numbers and not is_year(n) for n in q.numbers)
     result = compose(chosen, premise)
     if q.injection:
@@ -408,4 +318,4 @@ def overview(
     return compose(kept, False) if kept else answer(q, docs, neighbours, keywords, title, sections)
 
 
-__all__ = ["answer", "overview", "refusal"]
+__all__ = ["answer", "overview"]

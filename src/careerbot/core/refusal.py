@@ -1,0 +1,117 @@
+"""Refusing: why the chosen passages do not answer a question, and the brief reply that
+says so, naming what is missing and either the closest sections or, for a quality the
+profile does not rate, the nearest facts it does give.
+
+Kept apart from :mod:`careerbot.core.extractive`, which chooses what to quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from careerbot.core.candidate import Candidate
+from careerbot.core.citations import compose
+from careerbot.core.keywords import KeywordIndex
+from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, stem, tokens
+from careerbot.core.question import Query, asking_clause, form_fit, is_figure
+from careerbot.result import Answer
+
+
+def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
+    """Why the chosen units do not answer the question, or None when they do.
+
+    The :data:`UNRATED` reason says the profile does not rate a quality ("how stressful"):
+    the closest facts it does give are worth offering then."""
+    if q.unrated and chosen:
+        return f"it does not say how {q.unrated} it is"
+    if not q.terms and not q.carried and not q.about_subject:
+        return "it has no question about the occupation" if q.injection else "it asks nothing specific"
+    if q.unknown:
+        return f"it never mentions {_quote_list(q.unknown)}"
+    years = [n for n in q.numbers if is_year(n) and n not in keywords.numbers]
+    if years:
+        return f"it has no figures for {_quote_list(years)}"
+    if not chosen:
+        return "no passage matches the question"
+    # A year the profile has, but not in the passage that answers ("the median salary in
+    # 2031": 2031 only comes with the projections).
+    held = set(tokens(str(chosen[0].doc.metadata["passage"])))
+    years = [n for n in q.numbers if is_year(n) and n not in held]
+    if years:
+        return f"it gives no such figure for {_quote_list(years)}"
+    # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
+    # nothing about nurses.
+    asking = asking_clause(q.text)
+    persons = [t for t in q.persons if t not in chosen[0].covered and t in asking]
+    if persons:
+        return f"it does not give this for {_quote_list(persons)}"
+    best = chosen[0]
+    if form_fit(q, best) < 0:
+        return "it does not give that figure"
+    if is_figure(q):
+        covered = set().union(*(p.covered for p in chosen))
+        # A rare profile word left uncovered names a gap; so does a word the profile never
+        # uses in the clause that asks for the figure ("the average age"), but not one in
+        # the context a user gives first ("I love organizing, so how much ..."). Only a word
+        # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
+        missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
+                   and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
+        if missing:
+            return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
+    if best.score < 0.35:
+        return "no passage answers it closely enough"
+    return None
+
+
+UNRATED = "it does not say how"
+"""Opening of the reason after which the closest passage is offered (see
+:func:`refusal_reason`). Only then: beside a figure the profile lacks ("the average age"),
+another figure would be read as the answer."""
+RELATED_MIN = 0.33
+"""Cosine between the question and the closest passage needed to offer that passage."""
+
+
+def related(reason: str, picks: Sequence[Candidate]) -> list[Candidate]:
+    """What to offer beside a refusal: after :data:`UNRATED`, the passage nearest the
+    question by meaning (whatever words it shares), if near enough; else nothing."""
+    nearest = max(picks, key=_dense, default=None)
+    if nearest is None or not reason.startswith(UNRATED) or _dense(nearest) < RELATED_MIN:
+        return []
+    return [nearest]
+
+
+def _as_written(q: Query, terms: Sequence[str]) -> list[str]:
+    """Terms as the question wrote them ("unemploy" -> "unemployment")."""
+    written = {stem(w): w for w in reversed(tokens(q.text))}
+    return [written.get(t, t) for t in terms]
+
+
+def _dense(c: Candidate) -> float:
+    return float(c.doc.metadata.get("dense") or 0.0)
+
+
+def _quote_list(items: Sequence[str]) -> str:
+    return ", ".join(f"“{i}”" for i in dict.fromkeys(items))
+
+
+CLOSEST_SECTIONS = 3
+
+
+def refusal(
+    reason: str, title: str, sections: Sequence[str], related: Sequence[Candidate] = ()
+) -> Answer:
+    """A brief "not in the profile" answer naming what is missing, then either the related
+    facts the profile does give (quoted and cited) or the closest sections (``sections``:
+    nearest first; the sections retrieval found, else the profile's)."""
+    head = f"I can't answer that from the {title} profile: {reason}."
+    if related:
+        said = compose(list(related), False)
+        text = f"{head} What it does say, in {related[0].doc.metadata['section']}: {said.text}"
+        return Answer(text=text, citations=said.citations, refused=True,
+                      notes=[f"refused: {reason}", "offered related facts"], kind="refusal")
+    near = [s for s in dict.fromkeys(sections) if s.lower() not in {"overview", "faq"}]
+    text = f"{head} The closest sections are: {'; '.join(near[:CLOSEST_SECTIONS])}."
+    return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
+
+
+__all__ = ["refusal", "refusal_reason", "related"]
