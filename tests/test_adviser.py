@@ -130,6 +130,17 @@ def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
     assert refused.text.count(";") <= 2  # the closest sections, not all of them
 
 
+def test_a_labelled_paragraph_is_quoted_with_its_label_and_the_lead_once(bot: CareerBot) -> None:
+    """"These managers must be able to communicate" leans on its label ("Communication
+    skills"), which leans on the list's lead; the lead is printed once however many
+    labelled paragraphs follow."""
+    got = bot.ask("Do they need good communication skills?")
+    assert "Communication skills. These managers must be able to communicate" in got.text
+    assert got.text.count("following specific qualities") == 1
+    shy = bot.ask("must they communicate well?")
+    assert not shy.text.startswith("These") and "Communication skills" in shy.text
+
+
 def test_causative_make_is_not_pay(bot: CareerBot) -> None:
     got = bot.ask("I hate working nights. Would this career make me work evenings?")
     assert not got.refused and "evenings or weekends" in got.text and "$" not in got.text

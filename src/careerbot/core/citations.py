@@ -104,12 +104,21 @@ def render(picks: Sequence[Candidate], unit: tuple[str, str] | None = None) -> s
     out: list[str] = []
     lead, items = "", list[str]()
     leads = {p.lead for p in picks}
+    printed: set[str] = set()
     before: Candidate | None = None
+
+    def flush() -> str:
+        """Items after their lead, the lead only the first time ("Communication skills.
+        These managers ... Detail oriented. ..." in a list of labelled paragraphs)."""
+        shown = f" {'; '.join(items)}." if lead in printed else f" {lead} {'; '.join(items)}."
+        printed.add(lead)
+        return shown
+
     for p in picks:
         if p.text in leads:
             continue  # printed in front of its items
         if items and p.lead != lead:
-            out.append(f" {lead} {'; '.join(items)}.")
+            out.append(flush())
             items = []
         if p.lead:
             lead = p.lead
@@ -120,7 +129,7 @@ def render(picks: Sequence[Candidate], unit: tuple[str, str] | None = None) -> s
             out.append(_space(before, p) + p.text)
             before = p
     if items:
-        out.append(f" {lead} {'; '.join(items)}.")
+        out.append(flush())
     return "".join(out).strip()
 
 
