@@ -25,8 +25,6 @@ from careerbot.result import Answer
 
 WORD_BUDGET = 60
 LIST_BUDGET = 100
-SHORT_PARAGRAPH = 45
-"""A paragraph this short is quoted whole when its best sentence answers."""
 DEFINITION_OPENING = 0.05
 """Score a paragraph's first sentence gains for a "what is / what does X do" question."""
 OVERVIEW_BUDGET = 150
@@ -109,9 +107,9 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
 def _whole_paragraphs(
     chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
 ) -> list[Candidate]:
-    """When two sentences of one short paragraph answer, or the best one of a very short
-    paragraph, the paragraph is the answer: its other sentences complete it ("Most work
-    full time" beside "Some work more than 40 hours")."""
+    """When the best sentence, or two sentences, of a short paragraph answer, the paragraph
+    is the answer: its other sentences complete it ("Most work full time" beside "Some
+    work more than 40 hours")."""
     for p in list(chosen):
         same = [c for c in chosen if c.passage_key == p.passage_key]
         if len(same) < 2 and p is not chosen[0] or any(c.kind == "row" for c in same) \
@@ -119,8 +117,7 @@ def _whole_paragraphs(
             continue  # a table keeps the rows chosen from it
         paragraph = [d for d in neighbours(p.doc)
                      if int(d.metadata["passage_start"]) == p.passage_key[1]]
-        budget = WORD_BUDGET if len(same) > 1 else SHORT_PARAGRAPH
-        if sum(len(d.page_content.split()) for d in paragraph) <= budget:
+        if sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
             ids = {c.doc.metadata["id"] for c in chosen}
             chosen += [_as_candidate(d, picks) for d in paragraph if d.metadata["id"] not in ids]
     return chosen
