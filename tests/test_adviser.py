@@ -97,6 +97,12 @@ def test_a_factual_question_near_an_advice_example_stays_short(bot: CareerBot, q
     assert got.kind == "answer" and len(got.text.split()) <= 60 and len(got.citations) <= 2
 
 
+def test_a_later_part_leans_on_the_part_before_it(bot: CareerBot) -> None:
+    got = bot.ask("How much do managers in government and in hospitals earn, and what share works in each?")
+    assert "Government: $117,000" in got.text and "Government: 8%" in got.text
+    assert "Hospitals; state, local, and private: 30%" in got.text
+
+
 def test_a_comparison_is_answered_side_by_side(bot: CareerBot) -> None:
     got = bot.ask("what's the difference between clinical managers and nursing home administrators?")
     text = " ".join(got.text.split())  # the corpus has non-breaking spaces

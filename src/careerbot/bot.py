@@ -201,7 +201,11 @@ class CareerBot:
             return whole, advice
         # Each part is answered on its own; the whole question's answer stays for what no
         # part's quotes hold (merge drops a quote inside another: one duty of a list).
-        answers = [a for a, _ in (self._turn(p, turns) for p in parts) if a.kind == "answer"]
+        # A later part reads the one before it as history ("..., and what share works in
+        # each?" leans on the industries the first part named).
+        asked = [self._turn(p, [*turns, (before, "")] if before else turns)[0]
+                 for before, p in zip(["", *parts], parts, strict=False)]
+        answers = [a for a in asked if a.kind == "answer"]
         answers[:0] = [whole] if whole.kind == "answer" and not sides else []
         return (merge(answers) if answers else whole), True
 

@@ -37,7 +37,8 @@ from careerbot.core.lexicon import (
 )
 
 LONG_QUESTION = 200
-_PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one)\b", re.I)
+_PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
+_DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
 _CAUSATIVE = re.compile(
@@ -161,7 +162,8 @@ def analyse(
             q.carried += [t for t in previous.terms if t in INTENTS]
             if q.answer_type == "text":
                 q.answer_type = previous.answer_type
-        if not own_entities or _PRONOUN.search(text) and not q.intents:
+        # "each" / "both" stand for the things just named, whatever else is asked.
+        if not own_entities or _PRONOUN.search(text) and not q.intents or _DISTRIBUTIVE.search(text):
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
     return q
 
