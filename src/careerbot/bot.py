@@ -204,7 +204,7 @@ class CareerBot:
         # A later part reads the one before it as history ("..., and what share works in
         # each?" leans on the industries the first part named).
         asked = [self._turn(p, [*turns, (before, "")] if before else turns)[0]
-                 for before, p in zip(["", *parts], parts, strict=False)]
+                 for before, p in zip(["", *parts[:-1]], parts, strict=True)]
         answers = [a for a in asked if a.kind == "answer"]
         answers[:0] = [whole] if whole.kind == "answer" and not sides else []
         return (merge(answers) if answers else whole), True
