@@ -50,12 +50,12 @@ test: install-test index
 	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
 	# below issue 11's targets, which are not reached yet.
 	$(BIN)/careerbot eval evals/blind.jsonl --out evals/last-run/blind \
-		--fail-under fact_recall=0.82 --fail-under citation_support=0.91 \
-		--fail-under answerable_refused=0.02 --fail-under unanswerable_refused=0.80 \
+		--fail-under fact_recall=0.89 --fail-under citation_support=0.93 \
+		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.80 \
 		--fail-under smalltalk_handled=0.90 --fail-under forbidden_violations=0 \
 		--fail-under dangling_openers=0
 	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
-		--fail-under fact_recall=0.86 --fail-under paraphrase_consistency=0.53 \
+		--fail-under fact_recall=0.90 --fail-under paraphrase_consistency=0.63 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
 	$(BIN)/careerbot eval evals/blind2.jsonl --out evals/last-run/blind2 \
 		--fail-under forbidden_violations=0
