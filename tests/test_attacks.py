@@ -35,6 +35,7 @@ from careerbot.core.text import clean
 from careerbot.corpus import load_documents
 from careerbot.errors import ConfigError, CorpusError, FeedbackStoreError, IndexIncompatible
 from careerbot.index.batches import BATCH
+from careerbot.index.server import ServerBackend
 from careerbot.index.store import IndexStore
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.result import Answer, Citation
@@ -572,6 +573,45 @@ def test_old_index_versions_are_closed_after_swaps(fresh_home: Path) -> None:
     held = open_files(fresh_home)
     assert all(n.startswith(live) for n in held) and len(held) <= files + 2, held
     assert rss_mib() - start < 25  # about 4.5 MiB a swap before the fix
+
+
+def sockets() -> int:
+    """Sockets this process holds open (a client per version would add one per swap)."""
+    return sum(os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+               for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}"))
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_old_index_versions_are_closed_after_swaps_on_a_server(fresh_home: Path, tmp_path: Path) -> None:
+    from test_server_mode import ChromaServer
+
+    server = ChromaServer(tmp_path / "chroma", free_port())
+    server.start()
+    env = {**os.environ, "CAREERBOT_HOME": str(fresh_home), "CAREERBOT_CHROMA_URL": server.url,
+           "CAREERBOT_CORPUS": str(CORPUS), "HF_HUB_OFFLINE": "1"}
+
+    def swap_and_ask() -> None:  # `careerbot ingest --rebuild` in its own process, then a question
+        done = subprocess.run([str(Path(sys.executable).with_name("careerbot")), "ingest", "--rebuild"],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "$101,340" in bot.ask("How much do they earn?").text
+
+    try:
+        bot = CareerBot(Settings(corpus=CORPUS, home=fresh_home, chroma_url=server.url))
+        for _ in range(2):
+            swap_and_ask()
+        start = (len(os.listdir("/proc/self/fd")), sockets(), rss_mib())
+        for _ in range(10):
+            swap_and_ask()
+        assert bot.version() == "v000012"
+        assert len(os.listdir("/proc/self/fd")) <= start[0] + 2 and sockets() <= start[1] + 1
+        assert rss_mib() - start[2] < 25
+        backend = bot.store.backend
+        assert isinstance(backend, ServerBackend)
+        assert backend._versions() == ["v000011", "v000012"]  # older collections dropped on the server
+    finally:
+        server.kill()
 
 
 def test_a_version_in_use_is_closed_when_its_question_finishes(fresh_home: Path) -> None:

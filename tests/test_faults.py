@@ -134,7 +134,7 @@ DAMAGE = {
     "deleted-sqlite": lambda v: (v / "chroma.sqlite3").unlink(),
     "garbage-manifest": lambda v: (v / "manifest.json").write_text("{not json"),
     "wrong-manifest": lambda v: (v / "manifest.json").write_text('{"schema": 1}'),
-    "garbage-chunks": lambda v: (v / "chunks.json").write_text("{not json"),
+    "garbage-chunks": lambda v: (v / "chunks.jsonl").write_text("{not json"),
     "deleted-keywords": lambda v: (v / "keywords-weights.npy").unlink(),
 }
 

@@ -7,8 +7,9 @@ exact names and figures ("offices of physicians", "2031") that dense search blur
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -37,38 +38,76 @@ class KeywordArrays:
     words: list[str]
 
     @classmethod
-    def build(cls, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> KeywordArrays:
-        """BM25 (Okapi) weights of every concept-mapped term of ``texts``."""
-        raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        lengths: list[int] = []
-        vocab: set[str] = set()
-        for i, text in enumerate(texts):
-            toks = tokens(text)
-            vocab.update(toks)
-            counts = Counter(stem(t) for t in toks if t not in STOPWORDS)
-            lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                raw[term].append((i, tf))
-        n = len(lengths)
-        avg = (sum(lengths) / n) if n else 1.0
-        length = np.asarray(lengths, dtype=np.float32)
-        terms = sorted(raw)
-        ids_parts, weight_parts = [], []
-        for term in terms:
-            plist = raw[term]
-            ids = np.fromiter((i for i, _ in plist), dtype=np.int32, count=len(plist))
-            freq = np.fromiter((f for _, f in plist), dtype=np.float32, count=len(plist))
-            norm = k1 * (1 - b + b * length[ids] / avg)
-            ids_parts.append(ids)
-            weight_parts.append(idf(n, len(plist)) * freq * (k1 + 1) / (freq + norm))
-        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-        np.cumsum([len(p) for p in ids_parts], out=offsets[1:])
-        return cls(
-            n, terms, offsets,
-            np.concatenate(ids_parts) if ids_parts else np.zeros(0, np.int32),
-            np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float32),
-            sorted(vocab),
-        )
+    def build(cls, texts: Sequence[str]) -> KeywordArrays:
+        """BM25 (Okapi) weights of every concept-mapped term of ``texts``, in memory."""
+        counts, triples = KeywordCounts(), array("i")
+        for text in texts:
+            counts.add(text, triples)
+        block = np.frombuffer(triples, dtype=np.int32).reshape(-1, 3)
+        return counts.arrays([block], np.empty(len(block), np.int32), np.empty(len(block), np.float32))
+
+
+class KeywordCounts:
+    """BM25's statistics gathered one chunk at a time, for a corpus too large to hold.
+
+    Memory grows with the vocabulary (terms, their document frequencies, the corpus's
+    words) and by one integer per chunk (its length); each chunk's postings go out as
+    (chunk, term id, frequency) triples, which the caller may keep on disk and hand back
+    in blocks to :meth:`arrays`.
+    """
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self.df: list[int] = []
+        self.lengths = array("q")
+        self.postings = 0
+        self._ids: dict[str, int] = {}
+        self._words: set[str] = set()
+
+    def add(self, text: str, triples: array[int]) -> None:
+        """Count the next chunk's terms; append its (chunk, term id, frequency) triples."""
+        toks = tokens(text)
+        self._words.update(toks)
+        counts = Counter(stem(t) for t in toks if t not in STOPWORDS)
+        chunk = len(self.lengths)
+        self.lengths.append(sum(counts.values()))
+        for term, tf in counts.items():
+            tid = self._ids.get(term)
+            if tid is None:
+                tid = self._ids[term] = len(self.terms)
+                self.terms.append(term)
+                self.df.append(0)
+            self.df[tid] += 1
+            triples.extend((chunk, tid, tf))
+        self.postings += len(counts)
+
+    def arrays(
+        self, blocks: Iterable[np.ndarray], ids: np.ndarray, weights: np.ndarray,
+        k1: float = 1.2, b: float = 0.75,
+    ) -> KeywordArrays:
+        """Fill ``ids`` and ``weights`` (``postings`` long, e.g. memory-mapped files) from the
+        triples of every chunk, in blocks of rows, chunks in order; return the arrays."""
+        n, order = len(self.lengths), sorted(range(len(self.terms)), key=self.terms.__getitem__)
+        slot = np.empty(len(order), np.int64)
+        slot[order] = np.arange(len(order))
+        offsets = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(self.df, np.int64)[order], out=offsets[1:])
+        cursor = offsets[:-1].copy()
+        length = np.asarray(self.lengths, dtype=np.float32)
+        avg = (sum(self.lengths) / n) if n else 1.0
+        # float32, as a Python float in float32 arithmetic: the same weights as term by term.
+        idfs = np.asarray([idf(n, df) for df in self.df], dtype=np.float32)
+        for block in blocks:
+            # Stable by term, so each term's chunks stay in order across blocks.
+            block = block[np.argsort(slot[block[:, 1]], kind="stable")]
+            chunk, term, freq = block[:, 0], block[:, 1], block[:, 2].astype(np.float32)
+            where = slot[term]
+            at = cursor[where] + np.arange(len(block)) - np.searchsorted(where, where)
+            norm = k1 * (1 - b + b * length[chunk] / avg)
+            ids[at] = chunk
+            weights[at] = idfs[term] * freq * (k1 + 1) / (freq + norm)
+            cursor += np.bincount(where, minlength=len(order))
+        return KeywordArrays(n, [self.terms[t] for t in order], offsets, ids, weights, sorted(self._words))
 
 
 def idf(n: int, df: int) -> float:

@@ -23,7 +23,7 @@ from careerbot.core.keywords import KeywordIndex
 from careerbot.errors import IndexBusy, IndexIncompatible
 
 COLLECTION = "careerbot"
-SCHEMA = 2  # 2: chunks and BM25 stored beside each version (index/sidecar.py)
+SCHEMA = 3  # 2: chunks and BM25 stored beside each version (index/sidecar.py); 3: streamed rows
 MANIFEST = "manifest.json"
 PAGE = 1000
 DAMAGED = "the index is damaged"
@@ -105,27 +105,37 @@ class Record:
     vector: Sequence[float] | Any | None = None
 
 
+class Follower(Protocol):
+    """What a backend keeps beside a version it builds (the folder backend's side files)."""
+
+    def add(self, records: Sequence[Record]) -> None:
+        """New chunks, in the order they are stored."""
+
+    def update(self, records: Sequence[Record]) -> None:
+        """Chunks whose metadata changed."""
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Chunks that are gone."""
+
+
 @dataclass
 class ChromaBuild:
     """A version being written: typed writes to its collection, each inside ``guard``.
 
-    ``tick`` keeps a writer's lease alive between batches (server mode). ``chunks``, when
-    not None, follows every write (by id), for a backend that stores them beside the version.
+    ``tick`` keeps a writer's lease alive between batches (server mode). ``side``, when
+    not None, is told of every write, for a backend that stores chunks beside the version.
     """
 
     version: str
     collection: Any = field(repr=False)
     guard: Guard = field(default=nullcontext, repr=False)
     tick: Callable[[], None] = field(default=lambda: None, repr=False)
-    chunks: dict[str, Chunk] | None = field(default=None, repr=False)
-
-    def _follow(self, records: Sequence[Record]) -> None:
-        if self.chunks is not None:
-            self.chunks.update((r.id, r.chunk) for r in records)
+    side: Follower | None = field(default=None, repr=False)
 
     def add(self, records: Sequence[Record]) -> None:
         """Store new chunks with their vectors."""
-        self._follow(records)
+        if self.side is not None:
+            self.side.add(records)
         with self.guard():
             self.collection.add(
                 ids=[r.id for r in records],
@@ -136,7 +146,8 @@ class ChromaBuild:
 
     def update(self, records: Sequence[Record]) -> None:
         """Replace the metadata of stored chunks (their text and vector are unchanged)."""
-        self._follow(records)
+        if self.side is not None:
+            self.side.update(records)
         with self.guard():
             self.collection.update(
                 ids=[r.id for r in records], metadatas=[r.chunk.metadata for r in records]
@@ -144,9 +155,8 @@ class ChromaBuild:
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
-        if self.chunks is not None:
-            for cid in ids:
-                self.chunks.pop(cid, None)
+        if self.side is not None:
+            self.side.delete(ids)
         with self.guard():
             self.collection.delete(ids=list(ids))
 

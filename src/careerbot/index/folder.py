@@ -19,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from careerbot.core.chunking import Chunk
 from careerbot.errors import CareerBotError, IndexBusy, IndexIncompatible
 from careerbot.index import sidecar
 from careerbot.index.base import (
@@ -30,7 +29,6 @@ from careerbot.index.base import (
     chroma_settings,
     damaged,
     digest,
-    pages,
     probe,
 )
 
@@ -145,29 +143,29 @@ class FolderBackend:
     @contextmanager
     def build(self, base: str | None, header: dict[str, Any]) -> Iterator[ChromaBuild]:
         """Copy ``base`` (or start empty) into ``vNNNNNN.partial`` and open it for writing;
-        when the writes are done, store the chunks and BM25 beside it (in Chroma's order)."""
+        its side files follow the writes and are finished when they are done."""
         version = f"v{self._next_number():06d}"
         work = self.root / f"{version}.partial"
-        chunks: dict[str, Chunk] = {}
         if base:
-            chunks = dict(zip(*sidecar.read_chunks(self.root / base), strict=True))
             shutil.copytree(self.root / base, work)
             (work / MANIFEST).unlink(missing_ok=True)
         else:
             work.mkdir(parents=True)
-        with _persistent(work) as client:
-            collection = client.get_or_create_collection(
-                COLLECTION,
-                metadata={"model": header["model"], "chunker": header["chunker"]},
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            yield ChromaBuild(version, collection, chunks=chunks)
-            ids = [cid for page in pages(collection, []) for cid in page["ids"]]
-            try:
-                ordered = [chunks[cid] for cid in ids]
-            except KeyError as e:
-                raise damaged(str(self.root / (base or version)), e) from e
-            sidecar.write(work, ids, ordered)
+        side = sidecar.Builder(work, self.root / base if base else None)
+        try:
+            with _persistent(work) as client:
+                collection = client.get_or_create_collection(
+                    COLLECTION,
+                    metadata={"model": header["model"], "chunker": header["chunker"]},
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+                yield ChromaBuild(version, collection, side=side)
+                stored = collection.count()
+        finally:
+            side.abandon()
+        if side.finish() != stored:
+            problem = ValueError(f"side files disagree with the {stored} vectors")
+            raise damaged(str(self.root / (base or version)), problem)
 
     def publish(self, build: ChromaBuild, manifest: dict[str, Any], keep: Sequence[str | None]) -> None:
         """Write the manifest, rename the folder, then swap CURRENT (each step atomic)."""
