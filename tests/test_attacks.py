@@ -563,8 +563,9 @@ def rss_mib() -> float:
 @pytest.mark.slow
 def test_old_index_versions_are_closed_after_swaps(fresh_home: Path) -> None:
     bot = CareerBot(Settings(corpus=CORPUS, home=fresh_home))
-    swap(fresh_home)
-    assert "$101,340" in bot.ask("How much do they earn?").text
+    for _ in range(5):  # RSS settles over the first swaps (allocator and caches), then stays flat
+        swap(fresh_home)
+        assert "$101,340" in bot.ask("How much do they earn?").text
     files, start = len(open_files(fresh_home)), rss_mib()
     for _ in range(10):
         swap(fresh_home)

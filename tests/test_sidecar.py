@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +50,15 @@ def test_rows_round_trip_and_share_repeated_strings(tmp_path: Path, monkeypatch:
     assert same_arrays(stored, KeywordArrays.build([c.embed_text for c in read]))
 
 
-def test_references_reach_back_at_most_lookback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_strings_are_written_again_past_lookback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sidecar, "LOOKBACK", 4)
-    chunks = corpus_chunks()[:40]
+    monkeypatch.setattr(sidecar, "RING", 4 + len(sidecar.TEXT))
+    chunks = corpus_chunks()[:60]
     build(tmp_path / "v", None, chunks)
     assert list(sidecar.rows_of(tmp_path / "v")) == chunks
     assert sidecar.read_chunks(tmp_path / "v") == ([i for i, _ in chunks], [c for _, c in chunks])
+    strings = (tmp_path / "v" / sidecar.STRINGS).read_text().splitlines()
+    assert strings.count(json.dumps(chunks[0][1].title)) > 1  # the title again, every few rows
 
 
 def test_an_incremental_build_keeps_base_order_updates_in_place_and_appends(tmp_path: Path) -> None:
@@ -75,14 +79,17 @@ def test_an_empty_version_has_empty_side_files(tmp_path: Path) -> None:
     assert sidecar.read_keywords(tmp_path / "v").search(["pay"], 3) == []
 
 
-@pytest.mark.parametrize("row", [
-    '["a", "t", 0, 1, 0, 1, false, 1, "T", "S", "", "sentence", "p"]',  # refers above the first row
-    '["a", "t", 0, 1, 0, 1, false, "s", "T", "S", "", "sentence"]',  # a field missing
-    '["a", 7, 0, 1, 0, 1, false, "s", "T", "S", "", "sentence", "p"]',  # text not a string
+@pytest.mark.parametrize(("row", "strings"), [
+    ('["a", 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, false]', ""),  # no such string
+    ('["a", 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, -1, false]', '"s"'),  # refers before the first
+    ('["a", 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, false]', '"s"'),  # a field missing
+    ('["a", 0, 0, 0, 0, 1, "t", 0, 0, 0, 1, 0, false]', '"s"'),  # a string where its index goes
 ])
-def test_a_damaged_row_is_a_damaged_index(tmp_path: Path, row: str) -> None:
+def test_a_damaged_row_is_a_damaged_index(tmp_path: Path, row: str, strings: str) -> None:
     (tmp_path / sidecar.CHUNKS).write_text(row + "\n")
-    with pytest.raises(IndexIncompatible, match="ingest --rebuild"):
-        sidecar.read_chunks(tmp_path)
+    (tmp_path / sidecar.STRINGS).write_text(strings + "\n")
     with pytest.raises(IndexIncompatible, match="ingest --rebuild"):
         list(sidecar.rows_of(tmp_path))
+    if "-1" not in row:  # opening checks what Python's indexing checks
+        with pytest.raises(IndexIncompatible, match="ingest --rebuild"):
+            sidecar.read_chunks(tmp_path)

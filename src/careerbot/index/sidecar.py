@@ -4,13 +4,16 @@ Reading chunks back from Chroma rebuilds 12 metadata fields per record, and BM25
 rebuilt from every text on each open: 22 s at 100,000 chunks. A version folder therefore
 also holds, written with it and never changed::
 
-    chunks.jsonl       one JSON row per chunk, in the positions' order (see ROW)
+    chunks.jsonl       one JSON row per chunk, in the positions' order: its id, and its
+                       fields in Chunk's order, each string as a line of strings.jsonl
+    strings.jsonl      one JSON string per line, each recent distinct string once
     keywords.json      BM25's chunk count, terms and corpus words
     keywords-*.npy     BM25's postings (offsets, chunk positions, weights), memory-mapped
 
-Both are written as the chunks come, so an ingest holds neither all chunks nor all
+All are written as the chunks come, so an ingest holds neither all chunks nor all
 postings: rows go to disk batch by batch, and BM25 is counted in one pass over the
 finished rows, its postings kept in a temporary file and placed into memory-mapped arrays.
+Opening reads the two JSON-lines files at once, as two JSON arrays.
 A missing or unreadable file means a damaged version (``ingest --rebuild`` fixes it).
 """
 
@@ -31,38 +34,54 @@ from careerbot.core.keywords import KeywordArrays, KeywordCounts, KeywordIndex
 from careerbot.index.base import Record, damaged
 
 CHUNKS = "chunks.jsonl"
+STRINGS = "strings.jsonl"
 KEYWORDS = "keywords.json"
 ARRAYS = ("offsets", "ids", "weights")
-ROW = ("id", "text", "start", "end", "passage_start", "passage_end", "lede",
-       "source", "title", "section", "lead", "kind", "passage")
-SHARED = 7
-"""Row fields from here on repeat between chunks (a passage is shared by its sentences):
-each is its string, or ``k`` for "as in the row ``k`` rows above", at most LOOKBACK above."""
+TEXT = (1, 2, 3, 6, 7, 8, 11)
+"""Row fields holding a line number of strings.jsonl (source, title, section, text, lead,
+kind, passage); the others are the id, then numbers and a bool, in Chunk's field order."""
 LOOKBACK = 16_384
+"""A row refers only to the last LOOKBACK strings written (an older one is written again),
+so reading rows in order needs no more than those, while opening shares each one."""
+RING = LOOKBACK + len(TEXT)
 TRIPLES = 3 << 18  # postings buffered between writes to the temporary file (3 MiB)
 
 
 class RowWriter:
-    """Writes chunk rows to a file, repeated strings as references to a recent row."""
+    """Writes chunk rows and the strings they use, each distinct recent string once."""
 
-    def __init__(self, file: IO[str]) -> None:
-        self.file = file
-        self.count = 0
-        self._seen: dict[tuple[int, str], int] = {}
+    def __init__(self, rows: IO[str], strings: IO[str]) -> None:
+        self.rows, self.strings = rows, strings
+        self.written = 0
+        self._index: dict[str, int] = {}
 
     def write(self, cid: str, c: Chunk) -> None:
         """Append one chunk's row."""
-        row: list[Any] = [cid, c.text, c.start, c.end, c.passage_start, c.passage_end, c.lede]
-        for field in range(SHARED, len(ROW)):
-            value = getattr(c, ROW[field])
-            before = self._seen.get((field, value))
-            row.append(self.count - before if before is not None and self.count - before <= LOOKBACK
-                       else value)
-            self._seen[field, value] = self.count
-        if len(self._seen) > 4 * LOOKBACK:
-            self._seen.clear()  # bounded: strings far back would not be referred to anyway
-        self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.count += 1
+        row: list[Any] = [cid, self._string(c.source), self._string(c.title), self._string(c.section),
+                          c.start, c.end, self._string(c.text), self._string(c.lead), self._string(c.kind),
+                          c.passage_start, c.passage_end, self._string(c.passage), c.lede]
+        self.rows.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        """Close both files."""
+        self.rows.close()
+        self.strings.close()
+
+    def _string(self, value: str) -> int:
+        at = self._index.get(value)
+        if at is None or self.written - at > LOOKBACK:
+            at = self._index[value] = self.written
+            self.strings.write(json.dumps(value, ensure_ascii=False) + "\n")
+            self.written += 1
+            if len(self._index) > 2 * LOOKBACK:  # forget what may no longer be referred to
+                self._index = {k: v for k, v in self._index.items() if self.written - v <= LOOKBACK}
+        return at
+
+
+def row_writer(folder: Path, suffix: str = "") -> RowWriter:
+    """A writer of ``folder``'s row and string files (``suffix`` for temporary ones)."""
+    return RowWriter(open(folder / (CHUNKS + suffix), "w", encoding="utf-8"),
+                     open(folder / (STRINGS + suffix), "w", encoding="utf-8"))
 
 
 class Builder:
@@ -70,14 +89,13 @@ class Builder:
 
     New chunks are written as rows the moment they are stored; metadata updates and
     deletions of ``base``'s chunks are applied when ``base``'s rows are streamed into the
-    new file ahead of them (only updated chunks are held until then).
+    new files ahead of them (only updated chunks are held until then).
     """
 
     def __init__(self, folder: Path, base: Path | None) -> None:
         self.folder = folder
         self.base = base
-        self._new_path = folder / (CHUNKS + ".new")
-        self._new = RowWriter(open(self._new_path, "w", encoding="utf-8"))
+        self._new = row_writer(folder, ".new")
         self._updated: dict[str, Chunk] = {}
         self._deleted: set[str] = set()
 
@@ -95,28 +113,29 @@ class Builder:
         self._deleted.update(ids)
 
     def finish(self) -> int:
-        """Write ``chunks.jsonl`` (``base``'s rows, then the new ones) and BM25; the row count."""
-        self._new.file.close()
-        path = self.folder / CHUNKS
-        if self.base is None:
-            os.replace(self._new_path, path)
-        else:
-            with open(path.with_name(CHUNKS + ".tmp"), "w", encoding="utf-8") as out:
-                rows = RowWriter(out)
+        """Write the rows (``base``'s, then the new ones) and BM25; return the row count."""
+        self._new.close()
+        done = ".new"
+        if self.base is not None:
+            rows, done = row_writer(self.folder, ".tmp"), ".tmp"
+            try:
                 for cid, chunk in rows_of(self.base):
                     if cid not in self._deleted:
                         rows.write(cid, self._updated.pop(cid, chunk))
                 if self._updated:
                     raise damaged(str(self.base), KeyError(next(iter(self._updated))))
-                with open(self._new_path, encoding="utf-8") as new:
-                    out.writelines(new)  # references are relative, so they hold after a prefix
-            os.replace(path.with_name(CHUNKS + ".tmp"), path)
-            self._new_path.unlink()
+                for cid, chunk in rows_of(self.folder, ".new"):
+                    rows.write(cid, chunk)
+            finally:
+                rows.close()
+        for name in (CHUNKS, STRINGS):
+            os.replace(self.folder / (name + done), self.folder / name)
+            (self.folder / (name + ".new")).unlink(missing_ok=True)
         return write_keywords(self.folder, (c.embed_text for _, c in rows_of(self.folder)))
 
     def abandon(self) -> None:
-        """Close the open file (the folder is then deleted with the unpublished build)."""
-        self._new.file.close()
+        """Close the open files (the folder is then deleted with the unpublished build)."""
+        self._new.close()
 
 
 def write_keywords(folder: Path, texts: Iterator[str]) -> int:
@@ -150,48 +169,45 @@ def write_keywords(folder: Path, texts: Iterator[str]) -> int:
     return arrays.n
 
 
+
 def read_chunks(folder: Path) -> tuple[list[str], list[Chunk]]:
     """Ids and chunks of a version, read at once; repeated strings share one copy."""
     try:
-        text = (folder / CHUNKS).read_text(encoding="utf-8")
-        rows = json.loads("[" + text.rstrip("\n").replace("\n", ",") + "]")
-        for i, row in enumerate(rows):
-            for field in range(SHARED, len(ROW)):
-                if type(row[field]) is int:
-                    row[field] = rows[_above(i, row[field])][field]
-        return [r[0] for r in rows], [_chunk(r) for r in rows]
+        s, rows = (_lines(folder / name) for name in (STRINGS, CHUNKS))
+        # Positional, in Chunk's field order.
+        chunks = [Chunk(s[r[1]], s[r[2]], s[r[3]], r[4], r[5], s[r[6]], s[r[7]], s[r[8]], r[9], r[10],
+                        s[r[11]], r[12]) for r in rows]
+        return [str(r[0]) for r in rows], chunks
     except (OSError, KeyError, IndexError, TypeError, ValueError) as e:
         raise damaged(str(folder), e) from e
 
 
-def rows_of(folder: Path) -> Iterator[tuple[str, Chunk]]:
-    """Each (id, chunk) of a version in order, holding only the last LOOKBACK rows."""
-    recent: list[list[Any]] = [[]] * LOOKBACK
+def _lines(path: Path) -> list[Any]:
+    """A JSON-lines file as one list, parsed at once (JSON escapes every newline in a value)."""
+    return list(json.loads("[" + path.read_text(encoding="utf-8").rstrip("\n").replace("\n", ",") + "]"))
+
+
+def rows_of(folder: Path, suffix: str = "") -> Iterator[tuple[str, Chunk]]:
+    """Each (id, chunk) of a version in order, holding only the strings rows may still use."""
+    ring: list[str] = [""] * RING
+    read = 0
     try:
-        with open(folder / CHUNKS, encoding="utf-8") as f:
-            for i, line in enumerate(f):
-                row = json.loads(line)
-                for field in range(SHARED, len(ROW)):
-                    if type(row[field]) is int:
-                        row[field] = recent[_above(i, row[field]) % LOOKBACK][field]
-                recent[i % LOOKBACK] = row
-                yield row[0], _chunk(row)
+        with open(folder / (CHUNKS + suffix), encoding="utf-8") as rows, \
+                open(folder / (STRINGS + suffix), encoding="utf-8") as strings:
+            for line in rows:
+                r = json.loads(line)
+                if len(r) != 13 or any(type(r[field]) is not int for field in TEXT):
+                    raise ValueError("a row of the wrong shape")
+                for field in TEXT:
+                    while r[field] >= read:
+                        ring[read % RING] = json.loads(strings.readline())
+                        read += 1
+                    if r[field] < max(read - RING, 0):
+                        raise ValueError(f"string {r[field]} is not among the last {RING} read")
+                    r[field] = ring[r[field] % RING]
+                yield str(r[0]), Chunk(*r[1:])
     except (OSError, KeyError, IndexError, TypeError, ValueError) as e:
         raise damaged(str(folder), e) from e
-
-
-def _above(i: int, k: int) -> int:
-    """The row that row ``i``'s reference ``k`` names."""
-    if not 0 < k <= min(i, LOOKBACK):
-        raise ValueError(f"row {i} refers {k} rows above")
-    return i - k
-
-
-def _chunk(r: list[Any]) -> Chunk:
-    if not isinstance(r[0], str) or not isinstance(r[1], str):
-        raise TypeError("id and text must be strings")
-    # Positional, in Chunk's field order.
-    return Chunk(r[7], r[8], r[9], r[2], r[3], r[1], r[10], r[11], r[4], r[5], r[12], r[6])
 
 
 def read_keywords(folder: Path) -> KeywordIndex:
