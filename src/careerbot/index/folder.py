@@ -162,7 +162,7 @@ class FolderBackend:
                 yield ChromaBuild(version, collection, side=side)
                 stored = collection.count()
         finally:
-            side.abandon()
+            side.close()
         if side.finish() != stored:
             problem = ValueError(f"side files disagree with the {stored} vectors")
             raise damaged(str(self.root / (base or version)), problem)

@@ -114,7 +114,7 @@ class Builder:
 
     def finish(self) -> int:
         """Write the rows (``base``'s, then the new ones) and BM25; return the row count."""
-        self._new.close()
+        self.close()
         done = ".new"
         if self.base is not None:
             rows, done = row_writer(self.folder, ".tmp"), ".tmp"
@@ -133,8 +133,8 @@ class Builder:
             (self.folder / (name + ".new")).unlink(missing_ok=True)
         return write_keywords(self.folder, (c.embed_text for _, c in rows_of(self.folder)))
 
-    def abandon(self) -> None:
-        """Close the open files (the folder is then deleted with the unpublished build)."""
+    def close(self) -> None:
+        """Close the files being written (after a failed build, its folder is then deleted)."""
         self._new.close()
 
 
