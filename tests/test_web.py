@@ -354,7 +354,7 @@ def test_gradio_client_answer_sources_and_follow_up(server: str) -> None:
     seen, answer = ask(client, Q_PAY)
     assert "$101,340" in answer and "[1]" in answer
     assert "<b>Pay</b>: “The median annual wage for medical and health services managers was " \
-        "$101,340 in May 2021.”" in answer
+        "$101,340 in May 2021." in answer  # the quote, then the rest of its short paragraph
     assert any("cb-a" in s and "cb-sources" not in s for s in seen)  # streamed first
     _seen, follow = ask(client, "What about in hospitals?")  # same session: history is kept
     assert "$119,450" in follow
