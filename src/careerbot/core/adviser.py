@@ -40,7 +40,7 @@ def reply(intent: str, title: str, examples: Sequence[str], sections: Sequence[s
 
 _COMPARED = re.compile(
     r"\b(?:between|compare|comparing)\s+(?P<a>[^?.!,;]+?)\s+(?:and|with|to|vs\.?|versus)\s+"
-    r"(?P<b>[^?.!,;]+?)\s*(?:\bfor me\b|[?.!,;]|$)"
+    r"(?P<b>[^?.!,;]+?)\s*(?:[?.!,;]|$)"
     r"|(?P<c>[\w'’ ]+?)\s+(?:vs\.?|versus)\s+(?P<d>[^?.!,;]+?)\s*(?:[?.!,;]|$)",
     re.I,
 )
