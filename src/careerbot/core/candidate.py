@@ -37,6 +37,11 @@ class Candidate:
         return str(self.doc.metadata.get("kind", "sentence"))
 
     @property
+    def dense(self) -> float:
+        """Cosine similarity to the question (the dense search's, or its floor)."""
+        return float(self.doc.metadata.get("dense") or 0.0)
+
+    @property
     def start(self) -> int:
         """Offset in the source file."""
         return int(self.doc.metadata["start"])

@@ -53,7 +53,8 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
         quote = render(picks)
         # The quote stays verbatim; the answer marks a cut before a leaning opener and
         # gives table rows the unit their table states once, in its first row.
-        shown = render(picks, table_unit(str(picks[0].doc.metadata["passage"])))
+        unit = table_unit(str(picks[0].doc.metadata["passage"]))
+        shown = render(picks, unit) if unit else quote
         shown = f"[…] {shown}" if DANGLING.match(shown) else shown
         parts.append(f"{shown[:-1]} [{n}]{shown[-1]}" if shown[-1] in ".!?" else f"{shown} [{n}]")
         meta = picks[0].doc.metadata

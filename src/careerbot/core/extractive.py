@@ -56,12 +56,11 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
             if factor >= 0.5:
                 covered.add(t)
         pick = Candidate(doc, 0.0, covered, score / total - 0.5 * bool(q.excluded & own))
-        cosine = float(meta.get("dense") or 0.0)
         lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
         # A paragraph's opening sentence says what its subject is: a definition's answer.
         opens = DEFINITION_OPENING if q.answer_type == "definition" and pick.start == int(
             meta["passage_start"]) else 0.0
-        pick.score = pick.coverage + cosine + 0.3 * form_fit(q, pick) + lede + opens
+        pick.score = pick.coverage + pick.dense + 0.3 * form_fit(q, pick) + lede + opens
         picks.append(pick)
     # Among equals, the chunk naming the person asked about ("an admin assistant") first.
     persons = set(q.persons)
@@ -89,7 +88,10 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         chosen = [_as_candidate(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
         chosen = _within(chosen, LIST_BUDGET)
     elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
-        chosen += _extreme_rows(q, best, [_as_candidate(d, picks) for d in neighbours(best.doc)])
+        rows = [_as_candidate(d, picks) for d in neighbours(best.doc)
+                if d.metadata["lead"] == best.lead and d.metadata["kind"] == "row"]
+        top = _extreme_row(q, rows)
+        chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
     else:
         chosen += _continuation(best, picks, neighbours)
     covered = set().union(*(p.covered for p in chosen))
@@ -166,10 +168,10 @@ def _items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighb
     the highest or lowest row asked for, else its items; nothing for any other chunk."""
     if p.kind != "sentence" or p.text.rstrip().endswith((".", "?", "!")):
         return []
-    rows = [_as_candidate(d, picks) for d in neighbours(p.doc) if d.metadata["lead"] == p.text]
+    rows = [_as_candidate(d, picks) for d in neighbours(p.doc)
+            if d.metadata["lead"] == p.text and d.metadata["kind"] == "row"]
     if rows and {"high", "low"} & set(q.terms):
-        top = _extreme_rows(q, rows[0], rows)
-        return top or rows[:1]
+        return [_extreme_row(q, rows)]
     return _introduced(p, picks, neighbours)
 
 
@@ -214,15 +216,14 @@ def _asks_for_list(q: Query, best: Candidate) -> bool:
     return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
 
 
-def _extreme_rows(q: Query, best: Candidate, rows: list[Candidate]) -> list[Candidate]:
-    rows = [p for p in rows if p.lead == best.lead and p.kind == "row"]
+def _extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
+    """The row with the highest figure, or the lowest when the question asks for that."""
 
     def value(p: Candidate) -> float:
         nums = [t for t in tokens(p.text) if is_number(t)]
         return float(nums[-1]) if nums else 0.0
 
-    top = (max if "high" in q.terms else min)(rows, key=value)
-    return [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
+    return (max if "high" in q.terms else min)(rows, key=value)
 
 
 def _within(chosen: list[Candidate], budget: int) -> list[Candidate]:
@@ -274,7 +275,7 @@ def answer(
     reason = refusal_reason(q, chosen, keywords)
     if reason:
         sections = [str(d.metadata["section"]) for d in docs] + list(sections)
-        offered = with_leaned_on(related(reason, picks), picks, neighbours)
+        offered = with_leaned_on(related(q, picks), picks, neighbours)
         return refusal(reason, title, sections, offered)
     premise = any(n not in keywords.numbers and not is_year(n) for n in q.numbers)
     result = compose(chosen, premise)

@@ -165,7 +165,7 @@ def used_as_nouns(text: str) -> set[str]:
     same clause ("the unemployment rate", "any bonuses"), and plural nouns ("bonuses").
     A word that can be a noun out of context often is not one in a question ("should I
     *aim* for", "ok *cool*"); only one used as a noun can name a figure the profile lacks."""
-    from lemminflect import getAllLemmas, getLemma
+    from lemminflect import getAllLemmas
 
     found: set[str] = set()
     for clause in re.split(r"[,;:.!?()\n]", text.lower()):
@@ -174,11 +174,10 @@ def used_as_nouns(text: str) -> set[str]:
             if word in DETERMINERS:
                 phrase = list(itertools.takewhile(lambda w: w not in STOPWORDS, words[i + 1:i + 3]))
                 # "which one offers": a second word inflected as a verb ends the phrase.
-                if len(phrase) == 2 and getLemma(phrase[1], "VERB", lemmatize_oov=False)[:1] \
-                        not in {(phrase[1],), ()}:
+                if len(phrase) == 2 and _inflected(phrase[1], "VERB"):
                     phrase = phrase[:1]
                 found.update(phrase)
-            elif getLemma(word, "NOUN", lemmatize_oov=False)[:1] not in {(word,), ()} and (
+            elif _inflected(word, "NOUN") and (
                 "VERB" not in getAllLemmas(word)
                 or i > 0 and (words[i - 1] not in STOPWORDS or words[i - 1] in DETERMINERS)
             ):
@@ -187,6 +186,14 @@ def used_as_nouns(text: str) -> set[str]:
     # "How much does a master's cost?": the verb a how-much question ends on is the measure.
     found.update(m.group(1) for m in _MEASURE_VERB.finditer(text.lower()))
     return found
+
+
+def _inflected(word: str, pos: str) -> bool:
+    """Whether ``word`` is an inflected form of a ``pos`` word in lemminflect's dictionary
+    ("bonuses" of "bonus" as a noun, "offers" of "offer" as a verb)."""
+    from lemminflect import getLemma
+
+    return getLemma(word, pos, lemmatize_oov=False)[:1] not in {(word,), ()}
 
 
 _PROPERTY = re.compile(r"\bhow (\w+)\s+(?:is|are|was|were|would|will|does|do)\b", re.I)
@@ -199,7 +206,7 @@ def asked_property(text: str) -> str | None:
 
     for m in _PROPERTY.finditer(text):
         word = m.group(1).lower()
-        if word not in STOPWORDS and word not in {"much", "many"} and "ADJ" in getAllLemmas(word):
+        if word not in STOPWORDS and "ADJ" in getAllLemmas(word):
             return word
     return None
 

@@ -18,10 +18,7 @@ from careerbot.result import Answer
 
 
 def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
-    """Why the chosen units do not answer the question, or None when they do.
-
-    The :data:`UNRATED` reason says the profile does not rate a quality ("how stressful"):
-    the closest facts it does give are worth offering then."""
+    """Why the chosen units do not answer the question, or None when they do."""
     if q.unrated and chosen:
         return f"it does not say how {q.unrated} it is"
     if not q.terms and not q.carried and not q.about_subject:
@@ -63,19 +60,17 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     return None
 
 
-UNRATED = "it does not say how"
-"""Opening of the reason after which the closest passage is offered (see
-:func:`refusal_reason`). Only then: beside a figure the profile lacks ("the average age"),
-another figure would be read as the answer."""
 RELATED_MIN = 0.33
 """Cosine between the question and the closest passage needed to offer that passage."""
 
 
-def related(reason: str, picks: Sequence[Candidate]) -> list[Candidate]:
-    """What to offer beside a refusal: after :data:`UNRATED`, the passage nearest the
-    question by meaning (whatever words it shares), if near enough; else nothing."""
-    nearest = max(picks, key=_dense, default=None)
-    if nearest is None or not reason.startswith(UNRATED) or _dense(nearest) < RELATED_MIN:
+def related(q: Query, picks: Sequence[Candidate]) -> list[Candidate]:
+    """What to offer beside a refusal: for a quality the profile does not rate ("how
+    stressful"), the passage nearest the question by meaning (whatever words it shares), if
+    near enough. Nothing beside a missing figure ("the average age"): another figure would
+    be read as the answer."""
+    nearest = max(picks, key=lambda c: c.dense, default=None)
+    if nearest is None or not q.unrated or nearest.dense < RELATED_MIN:
         return []
     return [nearest]
 
@@ -84,10 +79,6 @@ def _as_written(q: Query, terms: Sequence[str]) -> list[str]:
     """Terms as the question wrote them ("unemploy" -> "unemployment")."""
     written = {stem(w): w for w in reversed(tokens(q.text))}
     return [written.get(t, t) for t in terms]
-
-
-def _dense(c: Candidate) -> float:
-    return float(c.doc.metadata.get("dense") or 0.0)
 
 
 def _quote_list(items: Sequence[str]) -> str:
