@@ -156,7 +156,10 @@ def test_non_utf8_file_is_named(tmp_path: Path) -> None:
         load_documents(tmp_path)
 
 
-def test_model_mismatch_triggers_rebuild(fresh_home: Path) -> None:
+@pytest.mark.parametrize(("key", "other"), [("model", "some-other-model"), ("lexicon", "0123456789ab")])
+def test_model_or_word_list_mismatch_triggers_rebuild(fresh_home: Path, key: str, other: str) -> None:
+    """Another model, or other concept/stop-word lists (the keyword index stores terms made
+    with them), make the stored version stale: it is rebuilt, not silently mixed."""
     import json
 
     store = store_for(fresh_home)
@@ -164,9 +167,10 @@ def test_model_mismatch_triggers_rebuild(fresh_home: Path) -> None:
     assert version
     manifest = fresh_home / "index" / version / "manifest.json"
     data = json.loads(manifest.read_text())
-    data["model"] = "some-other-model"
+    data[key] = other
     manifest.write_text(json.dumps(data))
-    assert "model" in (store.problem() or "")
+    assert key in (store.problem() or "")
     report = store.ingest(progress=False)
-    assert "model" in report.rebuilt_because
+    assert key in report.rebuilt_because
     assert report.embedded == report.added > 100
+    assert store.problem() is None

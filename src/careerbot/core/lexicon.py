@@ -8,6 +8,7 @@ data files (``careerbot/data``); the patterns below exist once each, for every m
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from functools import lru_cache
@@ -41,6 +42,11 @@ names something the profile does not cover (a place, another occupation, a figur
 CONCEPTS = resources.classes("concepts")
 """Concept classes: every listed word is replaced by the class name (which also matches)."""
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
+LEXICON = hashlib.sha256(
+    "\0".join(resources.read_text(f"data/{name}.txt") for name in ("concepts", "stopwords")).encode()
+).hexdigest()[:12]
+"""Digest of the word lists that decide a passage's terms: the keyword index stored beside
+each version depends on them, so an index built with other lists is rebuilt."""
 OCCUPATIONS = resources.words("occupations")
 """Other occupations: a question about their pay or duties is not about this profile's."""
 INTENTS = frozenset(

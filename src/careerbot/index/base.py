@@ -171,7 +171,7 @@ class Backend(Protocol):
         """Name of the live version, or None."""
 
     def manifest(self, version: str) -> dict[str, Any] | None:
-        """schema, model and chunker of a complete version (None if missing or unreadable)."""
+        """schema, model, chunker and lexicon of a complete version (None if missing or unreadable)."""
 
     def chunk_digests(self, version: str) -> dict[str, tuple[str, str]]:
         """(source, metadata digest) of every chunk of a version, by id (for ingests)."""

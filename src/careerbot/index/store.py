@@ -21,6 +21,7 @@ from typing import Any
 
 from careerbot.config import Settings
 from careerbot.core.chunking import CHUNKER_VERSION, Chunk, chunk_stream
+from careerbot.core.lexicon import LEXICON
 from careerbot.corpus import SourceFile, scan
 from careerbot.errors import IndexIncompatible, IndexMissing
 from careerbot.index.base import (
@@ -92,7 +93,8 @@ class IndexStore:
         manifest = self.backend.manifest(version)
         if manifest is None:
             return DAMAGED
-        expected = {"schema": SCHEMA, "model": self.embeddings.name, "chunker": CHUNKER_VERSION}
+        expected = {"schema": SCHEMA, "model": self.embeddings.name, "chunker": CHUNKER_VERSION,
+                    "lexicon": LEXICON}
         for key, value in expected.items():
             if manifest.get(key) != value:
                 return (
@@ -148,7 +150,7 @@ class IndexStore:
             kept = {s for s, h in files.items() if old_files.get(s) == h}
             new = {cid: sd for cid, sd in old.items() if sd[0] in kept}
             manifest = {"schema": SCHEMA, "model": self.embeddings.name,
-                        "chunker": CHUNKER_VERSION, "files": files, "chunks": new}
+                        "chunker": CHUNKER_VERSION, "lexicon": LEXICON, "files": files, "chunks": new}
             version = self._write_version(base, manifest, [f for f in sources if f.source not in kept],
                                           old, report, progress)
             report.unchanged = len(new) - report.added - report.updated
@@ -172,7 +174,7 @@ class IndexStore:
         """
         from rich.progress import Progress
 
-        header = {k: manifest[k] for k in ("schema", "model", "chunker")}
+        header = {k: manifest[k] for k in ("schema", "model", "chunker", "lexicon")}
         previous = self.current_version()
         new: dict[str, Any] = manifest["chunks"]
         total = sum(f.length for f in changed)
