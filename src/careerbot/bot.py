@@ -20,7 +20,14 @@ from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.intent import OFFTOPIC, UNRELATED
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS
-from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic
+from careerbot.core.question import (
+    Query,
+    analyse,
+    asking_clause,
+    asking_sentence,
+    on_topic,
+    unquoted,
+)
 from careerbot.core.suggest import suggestions
 from careerbot.core.text import clean
 from careerbot.errors import BackendUnavailable, BadQuestion, CareerBotError
@@ -220,7 +227,8 @@ class CareerBot:
         if q.unrated and live.uses_a_word_like(q.unrated, self.embeddings):
             q.unrated = None
         vector = self.embeddings.encode_query(q.text)
-        intent = self.intents.classify(vector)
+        said = unquoted(q.text, live.retriever.keywords.knows)
+        intent = self.intents.classify(vector if said == q.text else self.embeddings.encode_query(said))
         asking = asking_sentence(q.text)
         if asking != q.text:  # context first, then the question: the question's own intent
             alone = self.intents.classify(self.embeddings.encode_query(asking))

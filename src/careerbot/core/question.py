@@ -31,6 +31,7 @@ from careerbot.core.lexicon import (
     names_a_thing,
     stem,
     term_set,
+    terms,
     tokens,
     used_as_nouns,
     written_as_names,
@@ -99,6 +100,21 @@ def asking_sentence(text: str) -> str:
     ("I'm a registered nurse. How could I become one?")."""
     sentences = [s for s in SENTENCE_BREAK.split(text.strip()) if s.strip()]
     return sentences[-1] if sentences else text
+
+
+_QUOTED = re.compile(r"(?<![\w’'])['\"‘“]([^'\"‘’“”]{1,60})['\"’”](?![\w’'])")
+"""A quoted phrase: ``'good morning'``, ``“hello”`` (not the apostrophe of "don't")."""
+
+
+def unquoted(text: str, knows: Callable[[str], bool]) -> str:
+    """The message with each quoted phrase the profile knows none of the words of replaced
+    by "this": a phrase that is mentioned, not used ("translate 'good morning' into
+    French" asks for a translation, not a greeting). Quoted profile terms stay ("what does
+    'informatics' mean?")."""
+    def keep(m: re.Match[str]) -> str:
+        return m.group(0) if any(knows(t) for t in terms(m.group(1))) else "this"
+
+    return _QUOTED.sub(keep, text)
 
 
 _CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\s[-–—]+\s")
