@@ -31,7 +31,7 @@ def test_small_talk_gets_a_friendly_reply_with_answerable_examples(bot: CareerBo
 
 @pytest.mark.parametrize("message", ["What's 2+2?", "write me a poem about the sea", "I have 2 kids",
                                      "how many moons does jupiter have?", "what is 12 squared",
-                                     "who painted the mona lisa"])
+                                     "who painted the mona lisa", "translate 'good morning' into French"])
 def test_off_topic_is_declined_politely_without_a_quote(bot: CareerBot, message: str) -> None:
     got = bot.ask(message)
     assert got.kind == "decline" and got.refused and got.citations == []
@@ -243,3 +243,21 @@ def test_a_second_profile_works_with_no_code_change(orthoptic: CareerBot) -> Non
     assert "Offices of optometrists: $39,480" in least.text and "$49,860" not in least.text
     got = orthoptic.ask("How much do orthoptic technicians make?")
     assert "$43,870" in got.text and got.citations[0].section == "Pay"
+
+
+def test_which_state_needs_a_named_place_or_a_rule_for_all_states(bot: CareerBot) -> None:
+    """"Which state employs the most?" is not answered by the employers table ("state,
+    local, and private"); a rule the profile gives for all states answers its own kind."""
+    got = bot.ask("Which state employs the most medical and health services managers?")
+    assert got.kind == "refusal" and "by state, city or country" in got.text
+    rule = bot.ask("which states require a license for nursing home administrators?")
+    assert not rule.refused and "All states require licensure" in rule.text
+
+
+def test_context_before_the_question_neither_refuses_nor_counts_as_a_claim(bot: CareerBot) -> None:
+    """A rare profile word ("public") and a figure ("45k") the user gives about themselves
+    first are context: no refusal, and no "does not support the figure" note."""
+    got = bot.ask("I'm 22, just graduated with a public health BA and make about 45k right now. "
+                  "What's the salary range I could eventually look at in this field?")
+    assert not got.refused and "$60,780" in got.text and "$205,620" in got.text
+    assert "does not support the figure" not in got.text

@@ -71,6 +71,20 @@ def test_only_words_used_as_nouns_can_name_a_missing_figure() -> None:
     assert "engineers" in used_as_nouns("the median salary for software engineers")
     assert "ends" not in used_as_nouns("how far it goes and where it ends")
     assert "offers" not in used_as_nouns("which one offers the best wage?")  # "one": a pronoun
+    # "which type of employer": the noun before "of" only sorts the one after it.
+    nouns = used_as_nouns("Which type of employer hires the largest share?")
+    assert "type" not in nouns and "employer" in nouns
+    assert "age" in used_as_nouns("What is the average age of managers?")
+
+
+def test_a_quoted_phrase_is_a_mention_unless_the_profile_knows_it() -> None:
+    from careerbot.core.question import unquoted
+
+    knows = {"informat", "health"}.__contains__
+    assert unquoted("translate 'good morning' into French", knows) == "translate this into French"
+    assert unquoted("say “hello” to my mom", knows) == "say this to my mom"
+    assert unquoted('what does "health informatics" mean?', knows) == 'what does "health informatics" mean?'
+    assert unquoted("I don't think it's 'fine'", knows) == "I don't think it's this"
 
 
 def test_a_dash_ends_the_context_clause() -> None:

@@ -19,7 +19,7 @@ from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose, table_unit
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, tokens
-from careerbot.core.question import Query, form_fit
+from careerbot.core.question import Query, asking_sentence, form_fit
 from careerbot.core.refusal import refusal, refusal_reason, related
 from careerbot.result import Answer
 
@@ -277,7 +277,10 @@ def answer(
         sections = [str(d.metadata["section"]) for d in docs] + list(sections)
         offered = with_leaned_on(related(q, picks), picks, neighbours)
         return refusal(reason, title, sections, offered)
-    premise = any(n not in keywords.numbers and not is_year(n) for n in q.numbers)
+    # A figure the user gives about themselves first ("I make about 45k. What could I earn?")
+    # is context, not a claim about the occupation; one in the asking sentence is.
+    claimed = set(tokens(asking_sentence(q.text)))
+    premise = any(n not in keywords.numbers and not is_year(n) and n in claimed for n in q.numbers)
     result = compose(chosen, premise)
     if q.injection:
         result.notes.append("ignored instructions inside the question")

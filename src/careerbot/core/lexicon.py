@@ -164,6 +164,7 @@ def names_a_thing(word: str) -> bool:
 
 DETERMINERS = resources.words("determiners")
 """Words that open a noun phrase: what follows them is used as a noun."""
+_WH = frozenset({"what", "which", "whose"})
 
 
 def used_as_nouns(text: str) -> set[str]:
@@ -178,7 +179,10 @@ def used_as_nouns(text: str) -> set[str]:
         words = re.findall(r"[a-z]+", clause)
         for i, word in enumerate(words):
             if word in DETERMINERS:
-                phrase = list(itertools.takewhile(lambda w: w not in STOPWORDS, words[i + 1:i + 3]))
+                # "which type of employer": a noun between a question word and "of" only
+                # sorts the one after it, which is the thing asked about.
+                start = i + 3 if word in _WH and words[i + 2:i + 3] == ["of"] else i + 1
+                phrase = list(itertools.takewhile(lambda w: w not in STOPWORDS, words[start:start + 2]))
                 # "which one offers": a second word inflected as a verb ends the phrase.
                 if len(phrase) == 2 and _inflected(phrase[1], "VERB"):
                     phrase = phrase[:1]

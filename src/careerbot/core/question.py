@@ -227,6 +227,7 @@ class AnswerType(StrEnum):
     DEFINITION = "definition"
     PERSON = "person"
     PLACE = "place"
+    REGION = "region"
     FREQUENCY = "frequency"
     DURATION = "duration"
     DATE = "date"
@@ -261,6 +262,8 @@ class Form:
     asks: Detector
     fits: Fit
     figure: bool = False
+    lacks: str = "that figure"
+    """What the profile lacks when no passage fits, for the refusal ("it does not give ...")."""
 
 
 _MONEY_UNIT = re.compile(r"\$\s?\d")
@@ -299,6 +302,25 @@ def _fits_definition(q: Query, c: Quotable) -> float:
     return 1.0 if len(opening & q.phrase) >= min(2, len(q.phrase)) > 0 else 0.0
 
 
+_EVERY_PLACE = re.compile(
+    r"\b(all|most|every|each|many|some|several)\s+(states?|cit(y|ies)|countr(y|ies))\b", re.I
+)
+"""A passage that speaks of places in general ("All states require licensure")."""
+_RULES = frozenset({"require", "license", "certify"})
+"""Concepts of a rule, which a passage can state for all places at once; a count or a wage
+("which state employs the most?") needs the place named."""
+
+
+def _fits_region(q: Query, c: Quotable) -> float:
+    """"Which state ..." is answered by a named place, or by a rule that speaks of states
+    in general about what is asked ("which states require a license?": "All states require
+    licensure")."""
+    if named_places(c.text):
+        return 1.0
+    general = _EVERY_PLACE.search(c.text) and q.intents & _RULES & term_set(c.text)
+    return 0.0 if general else -1.0
+
+
 def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
     short = re.match(r"\s*(what's|what is|what are|who is|who are)\s+(?!the\b)", low)
     return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
@@ -320,6 +342,11 @@ FORMS: tuple[Form, ...] = (
          lambda _q, c: 1.0 if OCCUPATIONS & set(tokens(c.text)) else 0.0),
     Form(AnswerType.PLACE, lambda low, _t: bool(re.match(r"\s*where\b", low)) and "come from" not in low,
          _has(_PLACE, no=0.0)),
+    Form(AnswerType.REGION,
+         _matches(r"\b(which|what)\s+(states?|cit(y|ies)|countr(y|ies)|count(y|ies)|regions?|"
+                  r"metro(politan)? areas?)\b"),
+         _fits_region, figure=True,
+         lacks="figures by state, city or country"),
     Form(AnswerType.FREQUENCY, lambda low, _t: "how often" in low, _has(_FREQUENCY), figure=True),
     Form(AnswerType.DURATION, lambda low, _t: "how long" in low, _has(_DIGIT), figure=True),
     Form(AnswerType.DATE, _matches(r"\b(when|what date|what year|which year)\b"), _has(_DIGIT),

@@ -13,7 +13,7 @@ from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, stem, tokens
-from careerbot.core.question import Query, asking_clause, form_fit, is_figure
+from careerbot.core.question import FORM_OF, Query, asking_clause, form_fit, is_figure
 from careerbot.result import Answer
 
 
@@ -44,7 +44,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return f"it does not give this for {_quote_list(persons)}"
     best = chosen[0]
     if form_fit(q, best) < 0:
-        return "it does not give that figure"
+        return f"it does not give {FORM_OF[q.answer_type].lacks}"
     if is_figure(q):
         covered = set().union(*(p.covered for p in chosen))
         # A rare profile word left uncovered names a gap; so does a word the profile never
@@ -52,7 +52,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # the context a user gives first ("I love organizing, so how much ..."). Only a word
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
-                   and not is_number(t) and keywords.rare(t) and (keywords.knows(t) or t in asking)]
+                   and not is_number(t) and keywords.rare(t) and t in asking]
         if missing:
             return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
