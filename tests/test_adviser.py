@@ -261,3 +261,13 @@ def test_context_before_the_question_neither_refuses_nor_counts_as_a_claim(bot: 
                   "What's the salary range I could eventually look at in this field?")
     assert not got.refused and "$60,780" in got.text and "$205,620" in got.text
     assert "does not support the figure" not in got.text
+
+
+def test_a_rare_word_refuses_only_where_it_names_a_thing(bot: CareerBot) -> None:
+    """Slang and adjectives are wording however rare ("lowkey", "introverted"); a rare
+    word used as a noun or written as a name is a gap ("the AHIMA exam")."""
+    top = bot.ask("lowkey wanna know what the top earners pull in")
+    assert not top.refused and "$205,620" in top.text
+    assert not bot.ask("Would this job suit me if I'm extremely organized but pretty introverted?").refused
+    gap = bot.ask("How much does it cost to take the AHIMA certification exam?")
+    assert gap.kind == "refusal" and "ahima" in gap.text.lower()

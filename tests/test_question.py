@@ -75,6 +75,8 @@ def test_only_words_used_as_nouns_can_name_a_missing_figure() -> None:
     nouns = used_as_nouns("Which type of employer hires the largest share?")
     assert "type" not in nouns and "employer" in nouns
     assert "age" in used_as_nouns("What is the average age of managers?")
+    assert "kaiserx" in used_as_nouns("whats the pay at kaiserx")  # a name after a preposition
+    assert "lowkey" not in used_as_nouns("lowkey wanna know what the top earners pull in")
 
 
 def test_a_quoted_phrase_is_a_mention_unless_the_profile_knows_it() -> None:

@@ -30,11 +30,13 @@ def test_every_data_file_loads() -> None:
 
 def test_every_answer_type_has_one_row() -> None:
     assert sorted(f.type for f in FORMS) == sorted(AnswerType)
-    assert {f.type for f in FORMS if f.figure} == {"money", "number", "duration", "date", "frequency"}
+    assert {f.type for f in FORMS if f.figure} == {"money", "number", "duration", "date", "frequency",
+                                                         "region"}
     assert answer_type("How much do they earn?", ["pay"]) is AnswerType.MONEY
     assert answer_type("Why is demand growing?", []) is AnswerType.REASON
     assert answer_type("How long are graduate programs?", []) is AnswerType.DURATION
     assert answer_type("Tell me about the duties", []) is AnswerType.TEXT
+    assert answer_type("Which state pays the most?", ["pay"]) is AnswerType.REGION
 
 
 def test_metrics_come_from_one_registry() -> None:

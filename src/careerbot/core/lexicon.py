@@ -158,18 +158,29 @@ def names_a_thing(word: str) -> bool:
     "talking", "tho"). Only a thing can be a figure the profile lacks."""
     from lemminflect import getAllLemmas
 
+    return dictionary_noun(word) or not (getAllLemmas(word) or is_common(word))
+
+
+def dictionary_noun(word: str) -> bool:
+    """True when lemminflect's dictionary has the word as a noun ("bonuses", "introvert";
+    not "introverted", not "lowkey")."""
+    from lemminflect import getAllLemmas
+
     pos = getAllLemmas(word)
-    return "NOUN" in pos or "PROPN" in pos or not (pos or is_common(word))
+    return "NOUN" in pos or "PROPN" in pos
 
 
 DETERMINERS = resources.words("determiners")
 """Words that open a noun phrase: what follows them is used as a noun."""
 _WH = frozenset({"what", "which", "whose"})
+PREPOSITIONS = resources.words("prepositions")
+"""Words that open a noun phrase without a determiner ("at Kaiser")."""
 
 
 def used_as_nouns(text: str) -> set[str]:
     """Lower-cased words a sentence uses as nouns: the two words after a determiner in the
-    same clause ("the unemployment rate", "any bonuses"), and plural nouns ("bonuses").
+    same clause ("the unemployment rate", "any bonuses"), a word outside the dictionary
+    after a preposition ("at kaiser"), and plural nouns ("bonuses").
     A word that can be a noun out of context often is not one in a question ("should I
     *aim* for", "ok *cool*"); only one used as a noun can name a figure the profile lacks."""
     from lemminflect import getAllLemmas
@@ -187,6 +198,8 @@ def used_as_nouns(text: str) -> set[str]:
                 if len(phrase) == 2 and _inflected(phrase[1], "VERB"):
                     phrase = phrase[:1]
                 found.update(phrase)
+            elif i > 0 and words[i - 1] in PREPOSITIONS and not (getAllLemmas(word) or is_common(word)):
+                found.add(word)  # a name after a preposition ("the pay at kaiser")
             elif _inflected(word, "NOUN") and (
                 "VERB" not in getAllLemmas(word)
                 or i > 0 and (words[i - 1] not in STOPWORDS or words[i - 1] in DETERMINERS)

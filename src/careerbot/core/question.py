@@ -24,6 +24,7 @@ from careerbot.core.lexicon import (
     SENTENCE_BREAK,
     STOPWORDS,
     asked_property,
+    dictionary_noun,
     is_common,
     is_injection,
     is_number,
@@ -148,15 +149,20 @@ def analyse(
             q.about_subject = True
             continue
         q.terms.append(term)
-        if names_a_thing(word) and (word in nouns or not is_common(word)) or word in names \
-                or term in CONCEPTS:
+        # A thing: a word used as a noun here, written as a name, or a rare dictionary
+        # noun; a rare word used otherwise ("lowkey wanna know", "pretty introverted") is
+        # wording, however unusual.
+        rare = not is_common(word)
+        thing = word in names or word in nouns and names_a_thing(word) or rare and dictionary_noun(word)
+        if thing or term in CONCEPTS:
             q.things.add(term)
         if is_number(term):
             q.numbers.append(term)
         elif not keywords.knows(term) and word not in GENERIC and term not in GENERIC_STEMS:
-            # An ordinary English word the profile lacks is just wording; a rare word (a
-            # name), or a listed concept the profile lacks ("hourly"), names a gap.
-            named = term in CONCEPTS or not is_common(word)
+            # An ordinary English word the profile lacks is just wording; a rare thing (a
+            # name: "the AHIMA exam"), or a listed concept the profile lacks ("hourly"),
+            # names a gap.
+            named = term in CONCEPTS or rare and thing
             if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
         elif word in OCCUPATIONS:
