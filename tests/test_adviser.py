@@ -271,3 +271,12 @@ def test_a_rare_word_refuses_only_where_it_names_a_thing(bot: CareerBot) -> None
     assert not bot.ask("Would this job suit me if I'm extremely organized but pretty introverted?").refused
     gap = bot.ask("How much does it cost to take the AHIMA certification exam?")
     assert gap.kind == "refusal" and "ahima" in gap.text.lower()
+
+
+def test_the_most_ranks_and_most_counts(bot: CareerBot) -> None:
+    """"the most" is a superlative (the largest employers); "most managers" is a count."""
+    from careerbot.core.lexicon import terms
+
+    assert "high" in terms("who hires the most?") and "most" in terms("Most managers work full time.")
+    got = bot.ask("who hires the most healthcare managers?")
+    assert "Hospitals; state, local, and private: 30%" in got.text

@@ -42,9 +42,11 @@ names something the profile does not cover (a place, another occupation, a figur
 CONCEPTS = resources.classes("concepts")
 """Concept classes: every listed word is replaced by the class name (which also matches)."""
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
-LEXICON = hashlib.sha256(
-    "\0".join(resources.read_text(f"data/{name}.txt") for name in ("concepts", "stopwords")).encode()
-).hexdigest()[:12]
+TERMS_VERSION = "2"
+"""Bump when :func:`terms` changes how it makes terms (2: "the most" ranks)."""
+LEXICON = hashlib.sha256("\0".join(
+    [TERMS_VERSION, *(resources.read_text(f"data/{name}.txt") for name in ("concepts", "stopwords"))]
+).encode()).hexdigest()[:12]
 """Digest of the word lists that decide a passage's terms: the keyword index stored beside
 each version depends on them, so an index built with other lists is rebuilt."""
 OCCUPATIONS = resources.words("occupations")
@@ -115,9 +117,20 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
+_SUPERLATIVE = {"most": "highest", "least": "lowest"}
+"""After "the", "most" and "least" rank ("which industry hires the most"); without it they
+count ("most managers work full time")."""
+
+
+def words_of(text: str) -> list[str]:
+    """:func:`tokens` with "the most" / "the least" read as ranks."""
+    toks = tokens(text)
+    return [_SUPERLATIVE.get(t, t) if i and toks[i - 1] == "the" else t for i, t in enumerate(toks)]
+
+
 def terms(text: str) -> list[str]:
     """Content terms of a text: stemmed, concept-mapped, stop words removed."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS]
+    return [stem(t) for t in words_of(text) if t not in STOPWORDS]
 
 
 def is_number(term: str) -> bool:

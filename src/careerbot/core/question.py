@@ -35,6 +35,7 @@ from careerbot.core.lexicon import (
     terms,
     tokens,
     used_as_nouns,
+    words_of,
     written_as_names,
 )
 
@@ -138,7 +139,7 @@ def analyse(
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
     text, injection = focus(question)
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords)
-    raw = [w for w in (keywords.correct(t) for t in tokens(text) if t not in STOPWORDS)
+    raw = [w for w in (keywords.correct(t) for t in words_of(text) if t not in STOPWORDS)
            if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
     names, nouns = written_as_names(text), used_as_nouns(text)
