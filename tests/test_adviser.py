@@ -280,3 +280,46 @@ def test_the_most_ranks_and_most_counts(bot: CareerBot) -> None:
     assert "high" in terms("who hires the most?") and "most" in terms("Most managers work full time.")
     got = bot.ask("who hires the most healthcare managers?")
     assert "Hospitals; state, local, and private: 30%" in got.text
+
+
+@pytest.mark.parametrize("question", [
+    "How do I become one? I am a registered nurse.",
+    "I'm a high school senior interested in this field. What should I be doing next?",
+    "Is this a good career?",
+    "What's the median salary, and how fast is the field growing?",
+])
+def test_composed_answers_say_each_quote_once_and_quote_no_question(bot: CareerBot, question: str) -> None:
+    """Facets and parts often quote the same passage: it is said once. An FAQ's question
+    ("How can I decide?") is never part of an answer."""
+    import re
+
+    got = bot.ask(question)
+    quotes = re.findall(r"\S.*?(?:\[\d+\])+[.!?]?", got.text, re.S)
+    assert quotes and len(quotes) == len(set(quotes))
+    assert "?" not in got.text
+    from careerbot.core.adviser import ADVICE_BUDGET
+
+    assert len(re.sub(r"\[\d+\]", "", got.text).split()) <= ADVICE_BUDGET
+
+
+def test_a_statement_after_the_question_is_its_context() -> None:
+    from careerbot.core.adviser import split_parts
+
+    assert split_parts("How do I become one? I am a registered nurse.") == [
+        "How do I become one? I am a registered nurse."]
+    assert len(split_parts("what's the median pay? also which industry pays the least")) == 2
+
+
+def test_merge_keeps_paragraphs_within_a_budget_and_renumbers_what_is_left() -> None:
+    from careerbot.core.adviser import merge
+    from careerbot.result import Answer, Citation
+
+    def part(text: str, start: int) -> Answer:
+        cite = Citation(n=1, source="f.txt", title="T", section="S", start=start, end=start + 5, quote=text,
+                        passage=text, score=1.0)
+        return Answer(text=f"{text} [1].", citations=[cite])
+
+    long, short = part(" ".join(["word"] * 30), 0), part("Short one", 50)
+    got = merge([part("First", 90), long, short], budget=10)
+    assert got.text == "First [1].\n\nShort one [2]."
+    assert [(c.n, c.start) for c in got.citations] == [(1, 90), (2, 50)]

@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.config import Settings
 from careerbot.core import extractive, generative
-from careerbot.core.adviser import compared, merge, reply, split_parts
+from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.intent import OFFTOPIC, UNRELATED
@@ -267,7 +267,7 @@ class CareerBot:
         asks = any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
                    for t in q.terms + q.carried)
         parts = ([base] if topic and asks else []) + [a for a in facets if not a.refused]
-        return (merge(parts) if parts else base), True
+        return (merge(parts, ADVICE_BUDGET) if parts else base), True
 
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:
         q = analyse(question, [], live.retriever.keywords, live.subject)

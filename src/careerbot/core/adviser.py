@@ -21,6 +21,8 @@ _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does
          r"would|should|has|have)\b")
 _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})", re.I)
 _ASKING = re.compile(_ASKS, re.I)
+_ABOUT_ME = re.compile(r"(?:i|i'm|i’m|im|my|we|we're|our)\b", re.I)
+"""A statement about the user, which gives the question before it context."""
 MIN_PART_WORDS = 3
 MAX_SIDE_WORDS = 8
 """Longest side of a comparison read as a thing compared, not a clause."""
@@ -66,6 +68,8 @@ def split_parts(question: str) -> list[str]:
     for piece in (p.strip(" ,;") for p in _PARTS.split(question.strip())):
         if parts and piece and not _ASKING.match(parts[0]):
             parts[-1] = f"{parts[-1]}, {piece}"  # context before a question: one part with it
+        elif parts and _ABOUT_ME.match(piece) and not piece.endswith("?"):
+            parts[-1] = f"{parts[-1]} {piece}"  # context after it ("... one? I am a nurse.")
         elif piece:
             parts.append(piece)
     if len(parts) < 2 or any(len(p.split()) < MIN_PART_WORDS for p in parts):
@@ -77,27 +81,70 @@ def _renumber(number: dict[int, int], marker: re.Match[str]) -> str:
     return "".join(f"[{number.get(int(n), int(n))}]" for n in re.findall(r"\d+", marker.group(0)))
 
 
-def merge(parts: Sequence[Answer]) -> Answer:
+ADVICE_BUDGET = 200
+"""Words an advice answer may run to: paragraphs past it are left out (the first stays)."""
+
+
+def merge(parts: Sequence[Answer], budget: int | None = None) -> Answer:
     """One answer from several answered parts: texts in order, citations renumbered, a
     passage quoted twice cited once, and a part whose every quote lies within another
-    part's quotes (a sentence of a paragraph already given) left out."""
+    part's quotes (a sentence of a paragraph already given) left out. With a ``budget``,
+    paragraphs past that many words are left out too, with the citations only they used."""
     parts = [p for i, p in enumerate(parts) if not _within_others(p, [*parts[:i], *parts[i + 1:]])]
-    citations: list[Citation] = []
-    texts: list[str] = []
+    citations: dict[int, Citation] = {}
+    paragraphs: list[str] = []
     seen: dict[tuple[str, int, int], int] = {}
+    said: set[str] = set()
     for part in parts:
         number: dict[int, int] = {}
         for c in part.citations:
             key = (c.source, c.start, c.end)
-            if key not in seen:
-                seen[key] = len(citations) + 1
-                citations.append(replace(c, n=seen[key]))
+            seen.setdefault(key, len(seen) + 1)
+            citations.setdefault(seen[key], c)
             number[c.n] = seen[key]
-        text = MARKER.sub(partial(_renumber, number), part.text)
-        if text not in texts:
-            texts.append(text)
+        text = _unseen(MARKER.sub(partial(_renumber, number), part.text), said)
+        for p in (p for p in text.split("\n\n") if p):
+            # A paragraph without a quote is a list's lead: it stays with what follows.
+            glued = paragraphs and not MARKER.search(paragraphs[-1])
+            paragraphs[-1:] = [f"{paragraphs[-1]}\n\n{p}"] if glued else [*paragraphs[-1:], p]
+    kept = _within_budget(paragraphs, budget) if budget else paragraphs
+    # Number the citations the kept text uses in the order it first uses them.
+    order = {n: i + 1 for i, n in enumerate(dict.fromkeys(
+        int(n) for marker in MARKER.findall("\n\n".join(kept)) for n in re.findall(r"\d+", marker)))}
+    text = MARKER.sub(partial(_renumber, order), "\n\n".join(kept))
+    cited = [replace(citations[n], n=order[n]) for n in order]
     notes = [n for p in parts for n in p.notes]
-    return Answer(text="\n\n".join(texts), citations=citations, notes=notes)
+    return Answer(text=text, citations=cited, notes=notes)
+
+
+def _within_budget(paragraphs: Sequence[str], budget: int) -> list[str]:
+    """The paragraphs, in order, that fit ``budget`` words (the first always)."""
+    kept: list[str] = []
+    words = 0
+    for p in paragraphs:
+        n = len(MARKER.sub("", p).split())
+        if kept and words + n > budget:
+            continue
+        kept.append(p)
+        words += n
+    return kept
+
+
+_QUOTE = re.compile(r"\S.*?(?:\[\d+(?:\s*,\s*\d+)*\])+[.!?]?", re.S)
+"""One quote of an answer with its citation markers ("... license [1].")."""
+
+
+def _unseen(text: str, said: set[str]) -> str:
+    """``text`` without the quotes already given (``said``, updated): two composed answers
+    often quote the same passage, and it is said once. Paragraph breaks are kept."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        quotes = _QUOTE.findall(paragraph) or [paragraph]
+        fresh = [quote for quote in quotes if quote not in said]
+        said.update(fresh)
+        if fresh:
+            paragraphs.append(" ".join(fresh))
+    return "\n\n".join(paragraphs)
 
 
 def _within_others(part: Answer, others: Sequence[Answer]) -> bool:

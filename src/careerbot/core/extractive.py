@@ -100,6 +100,8 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
             continue
         if p.score < 0.75 * best.score or _words(chosen + [p]) > WORD_BUDGET:
             continue
+        if p.text.endswith("?") or _asked_next(p, neighbours):
+            continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
@@ -119,7 +121,8 @@ def _whole_paragraphs(
             continue  # a table keeps the rows chosen from it
         paragraph = [d for d in neighbours(p.doc)
                      if int(d.metadata["passage_start"]) == p.passage_key[1]]
-        if sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
+        asks = any(d.page_content.rstrip().endswith("?") for d in paragraph)
+        if not asks and sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
             ids = {c.doc.metadata["id"] for c in chosen}
             chosen += [_as_candidate(d, picks) for d in paragraph if d.metadata["id"] not in ids]
     return chosen
