@@ -323,3 +323,13 @@ def test_merge_keeps_paragraphs_within_a_budget_and_renumbers_what_is_left() -> 
     got = merge([part("First", 90), long, short], budget=10)
     assert got.text == "First [1].\n\nShort one [2]."
     assert [(c.n, c.start) for c in got.citations] == [(1, 90), (2, 50)]
+
+
+def test_they_with_no_history_is_the_occupation_and_do_after_do_is_its_duties(bot: CareerBot) -> None:
+    from careerbot.core.lexicon import terms
+
+    assert "duty" in terms("what do they actually do all day?")
+    assert "duty" not in terms("what do they have to do to get it?")
+    assert "duty" in terms("Managers typically do the following:")
+    got = bot.ask("sooo what do they actually do all day?? like the day-to-day grind")
+    assert got.kind == "answer" and "Prepare and monitor budgets" in got.text

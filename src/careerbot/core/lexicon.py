@@ -42,8 +42,8 @@ names something the profile does not cover (a place, another occupation, a figur
 CONCEPTS = resources.classes("concepts")
 """Concept classes: every listed word is replaced by the class name (which also matches)."""
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
-TERMS_VERSION = "2"
-"""Bump when :func:`terms` changes how it makes terms (2: "the most" ranks)."""
+TERMS_VERSION = "4"
+"""Bump when :func:`terms` changes how it makes terms (2: "the most" ranks; 3: "do ... do")."""
 LEXICON = hashlib.sha256("\0".join(
     [TERMS_VERSION, *(resources.read_text(f"data/{name}.txt") for name in ("concepts", "stopwords"))]
 ).encode()).hexdigest()[:12]
@@ -122,10 +122,20 @@ _SUPERLATIVE = {"most": "highest", "least": "lowest"}
 count ("most managers work full time")."""
 
 
+_DO = frozenset({"do", "does", "did"})
+
+
 def words_of(text: str) -> list[str]:
-    """:func:`tokens` with "the most" / "the least" read as ranks."""
-    toks = tokens(text)
-    return [_SUPERLATIVE.get(t, t) if i and toks[i - 1] == "the" else t for i, t in enumerate(toks)]
+    """:func:`tokens` with "the most" / "the least" read as ranks, and "do" as a main verb
+    read as the duties it asks about or lists: after an auxiliary "do" ("what do they
+    actually do?", not "what do they have to do") and before "the following"."""
+    out: list[str] = []
+    for i, t in enumerate(toks := tokens(text)):
+        after_do = any(w in _DO for w in toks[:i]) and toks[i - 1] != "to"
+        if t in _DO and (after_do or toks[i + 1:i + 3] == ["the", "following"]):
+            t = "duties"
+        out.append(_SUPERLATIVE.get(t, t) if i and toks[i - 1] == "the" else t)
+    return out
 
 
 def terms(text: str) -> list[str]:

@@ -41,6 +41,7 @@ from careerbot.core.lexicon import (
 
 LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
+_THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
@@ -170,6 +171,9 @@ def analyse(
             q.persons.append(term)
     q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())
                   and p not in q.unknown]
+    # With nothing said before, "they" can only be the people of the profile ("what do
+    # they actually do all day?").
+    q.about_subject |= not history and bool(_THEM.search(text))
     q.excluded = {stem(w) for m in _NEGATED.finditer(text) for w in m.groups() if w} - STOPWORDS
     q.terms = [t for t in q.terms if t not in q.excluded]
     q.answer_type = answer_type(text, q.terms)
