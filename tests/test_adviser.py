@@ -333,3 +333,11 @@ def test_they_with_no_history_is_the_occupation_and_do_after_do_is_its_duties(bo
     assert "duty" in terms("Managers typically do the following:")
     got = bot.ask("sooo what do they actually do all day?? like the day-to-day grind")
     assert got.kind == "answer" and "Prepare and monitor budgets" in got.text
+
+
+def test_which_of_those_picks_among_what_the_last_answer_listed(bot: CareerBot) -> None:
+    employers = ("The largest employers of medical and health services managers were as follows: "
+                 "Hospitals; state, local, and private: 30%; Offices of physicians: 12%; Nursing and "
+                 "residential care facilities: 9%; Government: 8%; Outpatient care centers: 7%")
+    got = bot.ask("ok and which of those pays the least?", [("Who are the biggest employers?", employers)])
+    assert "Nursing and residential care facilities: $83,550" in got.text

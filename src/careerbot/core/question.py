@@ -41,6 +41,7 @@ from careerbot.core.lexicon import (
 
 LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
+_CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b", re.I)
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
@@ -192,6 +193,11 @@ def analyse(
         # "each" / "both" stand for the things just named, whatever else is asked.
         if not own_entities or _PRONOUN.search(text) and not q.intents or _DISTRIBUTIVE.search(text):
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
+        # "which of those ..." picks among what the last answer listed (its industries).
+        if _CHOICE.search(text):
+            q.carried += [t for t in dict.fromkeys(terms(history[-1][1])) if t not in INTENTS
+                          and t not in GENERIC_STEMS and t not in subject and not is_number(t)
+                          and t not in q.carried]
     return q
 
 
