@@ -341,3 +341,15 @@ def test_which_of_those_picks_among_what_the_last_answer_listed(bot: CareerBot) 
                  "residential care facilities: 9%; Government: 8%; Outpatient care centers: 7%")
     got = bot.ask("ok and which of those pays the least?", [("Who are the biggest employers?", employers)])
     assert "Nursing and residential care facilities: $83,550" in got.text
+
+
+def test_choosing_between_workplaces_is_answered_with_each_ones_pay(bot: CareerBot) -> None:
+    """"A or B?" weighed ("better", "should I") gets the pay of each, under one lead; a
+    question of fact ("do they work in offices or hospitals?") is not a choice."""
+    from careerbot.core.adviser import compared
+
+    assert compared("do they work in offices or in hospitals?") == []
+    got = bot.ask("Is it better to work for a hospital or for the government in this field?")
+    assert "as follows: Hospitals; state, local, and private: $119,450 [1]; Government: $117,000 [2]." \
+        in got.text
+    assert got.text.count("as follows") == 1 and [c.n for c in got.citations] == [1, 2]

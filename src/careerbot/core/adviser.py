@@ -48,17 +48,35 @@ _COMPARED = re.compile(
 )
 
 
+_WORKPLACES = re.compile(
+    r"\b(?:in|at|for)\s+(?:an?\s+|the\s+)?(?P<a>[\w'’ -]+?)\s+or\s+(?:in|at|for)?\s*(?:an?\s+|the\s+)?"
+    r"(?P<b>[\w'’ -]+?)\s*(?:[?.!,;]|\b(?:if|in this|in the)\b|$)",
+    re.I,
+)
+"""A choice between two places to work ("work in a nursing home or a hospital")."""
+_CHOOSING = re.compile(r"\b(better|rather|choose|should|prefer)\b", re.I)
+"""Words that make "A or B" a choice to weigh, not a question of fact ("do they work in
+offices or hospitals?")."""
+
+
 def compared(question: str) -> list[str]:
     """What a comparison asks about each side ("the diff between a clinical manager and a
     health info manager" -> "What is a clinical manager?", "What is a health info
-    manager?"). Empty when it compares a figure ("compare pay in hospitals and
-    government"): the table's rows answer that as one question."""
+    manager?"; "work for a hospital or for the government?" -> the pay in each). Empty
+    when it compares a figure ("compare pay in hospitals and government"): the table's
+    rows answer that as one question."""
     m = _COMPARED.search(question)
-    if not m or INTENTS & set(terms(question)):
+    if m and not INTENTS & set(terms(question)):
+        sides = [m["a"] or m["c"], m["b"] or m["d"]]
+        asked = [f"What is {side.strip()}?" for side in sides if len(side.split()) <= MAX_SIDE_WORDS]
+        return asked if len(asked) == 2 else []
+    # Choosing between workplaces is answered with what the profile gives for each: pay.
+    choosing = _CHOOSING.search(question) or "pay" in terms(question)
+    m = _WORKPLACES.search(question) if choosing else None
+    sides = [m["a"], m["b"]] if m else []
+    if not sides or any(len(side.split()) > MAX_SIDE_WORDS // 2 for side in sides):
         return []
-    sides = [m["a"] or m["c"], m["b"] or m["d"]]
-    asked = [f"What is {side.strip()}?" for side in sides if len(side.split()) <= MAX_SIDE_WORDS]
-    return asked if len(asked) == 2 else []
+    return [f"What is the median annual wage in {side.strip()}?" for side in sides]
 
 
 def split_parts(question: str) -> list[str]:
@@ -107,7 +125,7 @@ def merge(parts: Sequence[Answer], budget: int | None = None) -> Answer:
             # A paragraph without a quote is a list's lead: it stays with what follows.
             glued = paragraphs and not MARKER.search(paragraphs[-1])
             paragraphs[-1:] = [f"{paragraphs[-1]}\n\n{p}"] if glued else [*paragraphs[-1:], p]
-    kept = _within_budget(paragraphs, budget) if budget else paragraphs
+    kept = _rows_joined(_within_budget(paragraphs, budget) if budget else paragraphs)
     # Number the citations the kept text uses in the order it first uses them.
     order = {n: i + 1 for i, n in enumerate(dict.fromkeys(
         int(n) for marker in MARKER.findall("\n\n".join(kept)) for n in re.findall(r"\d+", marker)))}
@@ -115,6 +133,23 @@ def merge(parts: Sequence[Answer], budget: int | None = None) -> Answer:
     cited = [replace(citations[n], n=order[n]) for n in order]
     notes = [n for p in parts for n in p.notes]
     return Answer(text=text, citations=cited, notes=notes)
+
+
+_LEAD = re.compile(r"^[^\n]*?\bas follows: ")
+"""The lead a table's rows are quoted after ("... were as follows: ")."""
+
+
+def _rows_joined(paragraphs: Sequence[str]) -> list[str]:
+    """Rows of one table quoted by two parts under the same lead, as one list: "... as
+    follows: Hospitals: $119,450 [1]; Government: $117,000 [2]."."""
+    out: list[str] = []
+    for p in paragraphs:
+        lead = _LEAD.match(p)
+        if lead and out and out[-1].startswith(lead.group(0)):
+            out[-1] = f"{out[-1].rstrip('.')}; {p[lead.end():]}"
+        else:
+            out.append(p)
+    return out
 
 
 def _within_budget(paragraphs: Sequence[str], budget: int) -> list[str]:
@@ -148,10 +183,11 @@ def _unseen(text: str, said: set[str]) -> str:
 
 
 def _within_others(part: Answer, others: Sequence[Answer]) -> bool:
-    """Every quote of ``part`` lies inside a longer quote of another part."""
-    spans = [(c.source, c.start, c.end) for o in others for c in o.citations]
+    """Every quote of ``part`` lies inside a longer quote of another part (one duty of a
+    list already quoted whole); two rows of one table are not inside each other."""
+    quotes = [(c.source, c.start, c.end, c.quote) for o in others for c in o.citations]
     return bool(part.citations) and all(
         any(src == c.source and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
-            for src, s, e in spans)
+            and c.quote in quote for src, s, e, quote in quotes)
         for c in part.citations
     )
