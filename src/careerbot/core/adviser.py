@@ -188,6 +188,6 @@ def _within_others(part: Answer, others: Sequence[Answer]) -> bool:
     quotes = [(c.source, c.start, c.end, c.quote) for o in others for c in o.citations]
     return bool(part.citations) and all(
         any(src == c.source and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
-            and c.quote in quote for src, s, e, quote in quotes)
+            and c.quote.rstrip(".").split(": ", 1)[-1] in quote for src, s, e, quote in quotes)
         for c in part.citations
     )
