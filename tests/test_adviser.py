@@ -353,3 +353,10 @@ def test_choosing_between_workplaces_is_answered_with_each_ones_pay(bot: CareerB
     assert "as follows: Hospitals; state, local, and private: $119,450 [1]; Government: $117,000 [2]." \
         in got.text
     assert got.text.count("as follows") == 1 and [c.n for c in got.citations] == [1, 2]
+
+
+def test_advice_the_profile_itself_asks_leads_with_its_answer(bot: CareerBot) -> None:
+    """An advice question the profile's FAQ asks in other words gets the FAQ's answer
+    first, though it names nothing of the profile ("career", "decide" are fillers)."""
+    got = bot.ask("I'm not sure if this career is right for me. How can I decide?")
+    assert got.text.startswith("There are many excellent tools") and "Career Personality Profiler" in got.text

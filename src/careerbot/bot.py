@@ -18,7 +18,7 @@ from careerbot.core import extractive, generative
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
-from careerbot.core.intent import OFFTOPIC, UNRELATED
+from careerbot.core.intent import ASKED_ALREADY, OFFTOPIC, UNRELATED
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS
 from careerbot.core.question import (
     Query,
@@ -238,7 +238,8 @@ class CareerBot:
         # Without words of its own a message is small talk, off-topic, or (after an answer)
         # a bare follow-up ("why?") that leans on the previous question.
         bare = not own and (intent.label == OFFTOPIC or not q.carried)
-        docs = self._search(live, q, vector) if topic and not intent.clearly_offtopic else []
+        searched = (topic or intent.advice) and not intent.clearly_offtopic
+        docs = self._search(live, q, vector) if searched else []
         # Small talk that happens to use a profile word ("thanks, very useful") is still
         # small talk: it is closer to a small-talk example than to any passage.
         closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
@@ -264,9 +265,10 @@ class CareerBot:
         facets = [self._facet(live, f, named) for f in resources.examples("advice")[intent.label]]
         # The question's own answer leads only when it names more than the occupation
         # ("pros and cons of being a nursing home administrator"); else it is a near miss.
-        asks = any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
-                   for t in q.terms + q.carried)
-        parts = ([base] if topic and asks else []) + [a for a in facets if not a.refused]
+        asks = topic and any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
+                             for t in q.terms + q.carried)
+        asked_already = intent.closest >= ASKED_ALREADY and not base.refused
+        parts = ([base] if asks or asked_already else []) + [a for a in facets if not a.refused]
         return (merge(parts, ADVICE_BUDGET) if parts else base), True
 
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:

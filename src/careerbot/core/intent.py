@@ -39,6 +39,9 @@ do?" is near "what does it take to become one?", but much nearer to the passage 
 answers it."""
 ADVICE_LOOSE = 0.45
 """A weaker match to an advice example, enough when it beats every passage."""
+ASKED_ALREADY = 0.7
+"""Cosine to a passage at which the profile itself asks the question (an FAQ entry): its
+answer leads the advice, whatever words the question uses."""
 OFFTOPIC_STRONG = 0.6
 """Cosine to the nearest off-topic example above which a message is declined anyway."""
 
