@@ -360,3 +360,12 @@ def test_advice_the_profile_itself_asks_leads_with_its_answer(bot: CareerBot) ->
     first, though it names nothing of the profile ("career", "decide" are fillers)."""
     got = bot.ask("I'm not sure if this career is right for me. How can I decide?")
     assert got.text.startswith("There are many excellent tools") and "Career Personality Profiler" in got.text
+
+
+def test_a_demonstrative_brings_the_sentence_it_points_back_to(bot: CareerBot) -> None:
+    """"In most states, these administrators must ..." is quoted with the sentence that
+    says who "these administrators" are."""
+    got = bot.ask("is there like some big test or license thing i gotta pass??")
+    assert "national licensing exam" in got.text
+    who = got.text.index("licensure for nursing home administrators")
+    assert who < got.text.index("these administrators")

@@ -23,6 +23,9 @@ from careerbot.core.question import Query, asking_sentence, form_fit
 from careerbot.core.refusal import refusal, refusal_reason, related
 from careerbot.result import Answer
 
+_POINTS_BACK = re.compile(r"^[^.;:]{0,25}?\b(?:these|those|such)\s+[a-z]+", re.I)
+"""A demonstrative early in a sentence ("In most states, these administrators must ...")
+points back to what the sentence before named; that sentence is quoted too."""
 WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
@@ -255,7 +258,7 @@ def with_leaned_on(
             firsts[c.passage_key] = c
     ids = {c.doc.metadata["id"] for c in chosen}
     for first in firsts.values():
-        if first.lead or not DANGLING.match(first.text):
+        if first.lead or not (DANGLING.match(first.text) or _POINTS_BACK.match(first.text)):
             continue
         before = [d for d in neighbours(first.doc) if int(d.metadata["passage_start"]) == first.passage_key[1]
                   and int(d.metadata["start"]) < first.start and d.metadata["id"] not in ids]
