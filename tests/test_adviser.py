@@ -369,3 +369,12 @@ def test_a_demonstrative_brings_the_sentence_it_points_back_to(bot: CareerBot) -
     assert "national licensing exam" in got.text
     who = got.text.index("licensure for nursing home administrators")
     assert who < got.text.index("these administrators")
+
+
+def test_how_many_counts_and_a_percentage_is_no_count(bot: CareerBot) -> None:
+    first = "How many jobs were there in 2021?"
+    held = bot.ask(first)
+    assert "480,700 jobs" in held.text
+    later = bot.ask("and how many jobs will there be in 2031 exactly?", [(first, held.text)])
+    assert later.kind == "refusal" and "28 percent" not in later.text
+    assert "56,600" in bot.ask("how many openings are there each year?").text

@@ -308,9 +308,16 @@ def _fits_money(_q: Query, c: Quotable) -> float:
     return 1.0 if _MONEY_UNIT.search(c.text) or row_of_pay else -1.0
 
 
+_PERCENT = re.compile(r"\d\s*(%|percent)")
+_HOW_MANY = re.compile(r"\bhow many\b(?!\s+(percent|%))", re.I)
+
+
 def _fits_number(q: Query, c: Quotable) -> float:
     if "grow" in q.intents and "opening" not in q.terms:
-        return 1.0 if re.search(r"\d\s*(%|percent)", c.text) else -1.0
+        return 1.0 if _PERCENT.search(c.text) else -1.0
+    # "How many jobs in 2031?" counts things: a percentage ("grow 28 percent") is no count.
+    if _HOW_MANY.search(q.text) and _PERCENT.search(c.text) and c.kind != "row":
+        return -1.0
     return 1.0 if _DIGIT.search(c.text) else -1.0
 
 
