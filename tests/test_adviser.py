@@ -378,3 +378,12 @@ def test_how_many_counts_and_a_percentage_is_no_count(bot: CareerBot) -> None:
     later = bot.ask("and how many jobs will there be in 2031 exactly?", [(first, held.text)])
     assert later.kind == "refusal" and "28 percent" not in later.text
     assert "56,600" in bot.ask("how many openings are there each year?").text
+
+
+def test_a_figure_for_a_kind_of_manager_the_profile_does_not_break_down_is_refused(bot: CareerBot) -> None:
+    """"clinical managers" is a kind of the subject: the pay passage, which gives no pay by
+    kind, does not answer it, however often the profile says "clinical"."""
+    got = bot.ask("What's the median pay for clinical managers?")
+    assert got.kind == "refusal" and "clinical" in got.text
+    assert "$119,450" in bot.ask("How much do hospital managers make?").text
+    assert "$101,340" in bot.ask("How much do healthcare managers make?").text

@@ -65,6 +65,8 @@ class Query:
     numbers: list[str] = field(default_factory=list)
     quantities: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
+    """Terms naming a kind of the subject ("clinical" in "clinical managers")."""
     about_subject: bool = False
     phrase: set[str] = field(default_factory=set)
     things: set[str] = field(default_factory=set)
@@ -146,6 +148,12 @@ def analyse(
     q = Query(text=text, terms=[], injection=injection)
     names, nouns = written_as_names(text), used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
+    # A word right before the subject names a kind of it ("clinical managers"): a thing a
+    # figure can be asked for, which the profile may not break down.
+    said = [keywords.correct(t) for t in tokens(text)]
+    kinds = {w for w, after in zip(said, said[1:], strict=False)
+             if stem(after) in subject and stem(w) not in subject and w not in STOPWORDS}
+    q.kinds = {stem(w) for w in kinds}
     for word in raw:
         term = stem(word)
         if term in subject:
@@ -156,7 +164,8 @@ def analyse(
         # noun; a rare word used otherwise ("lowkey wanna know", "pretty introverted") is
         # wording, however unusual.
         rare = not is_common(word)
-        thing = word in names or word in nouns and names_a_thing(word) or rare and dictionary_noun(word)
+        thing = word in names or word in kinds or word in nouns and names_a_thing(word) \
+            or rare and dictionary_noun(word)
         if thing or term in CONCEPTS:
             q.things.add(term)
         if is_number(term):

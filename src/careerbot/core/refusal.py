@@ -51,8 +51,10 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # uses in the clause that asks for the figure ("the average age"), but not one in
         # the context a user gives first ("I love organizing, so how much ..."). Only a word
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
+        # A kind of the subject ("clinical managers") is one however often the profile
+        # uses the word: the figure must be given for that kind.
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
-                   and not is_number(t) and keywords.rare(t) and t in asking]
+                   and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
         if missing:
             return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
