@@ -387,7 +387,3 @@ def test_a_figure_for_a_kind_of_manager_the_profile_does_not_break_down_is_refus
     assert got.kind == "refusal" and "clinical" in got.text
     assert "$119,450" in bot.ask("How much do hospital managers make?").text
     assert "$101,340" in bot.ask("How much do healthcare managers make?").text
-    # "each" stands for the kinds the first part named.
-    both = bot.ask("Who earns more, health information managers or clinical managers? "
-                   "What's each one's salary?")
-    assert both.kind == "refusal" and "clinical" in both.text

@@ -202,19 +202,12 @@ def analyse(
         # "each" / "both" stand for the things just named, whatever else is asked.
         if not own_entities or _PRONOUN.search(text) and not q.intents or _DISTRIBUTIVE.search(text):
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
-            q.kinds |= previous.kinds
         # "which of those ..." picks among what the last answer listed (its industries).
         if _CHOICE.search(text):
             q.carried += [t for t in dict.fromkeys(terms(history[-1][1])) if t not in INTENTS
                           and t not in GENERIC_STEMS and t not in subject and not is_number(t)
                           and t not in q.carried]
     return q
-
-
-def each_of_them(text: str) -> bool:
-    """Whether the asking clause stands for several things named before ("What's each
-    one's salary?", "... in both?")."""
-    return bool(re.search(r"\b(each|both)\b", asking_sentence(text), re.I))
 
 
 def respell(text: str, keywords: KeywordIndex) -> str:

@@ -13,7 +13,7 @@ from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, stem, tokens
-from careerbot.core.question import FORM_OF, Query, asking_clause, each_of_them, form_fit, is_figure
+from careerbot.core.question import FORM_OF, Query, asking_clause, form_fit, is_figure
 from careerbot.result import Answer
 
 
@@ -45,7 +45,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     best = chosen[0]
     if form_fit(q, best) < 0:
         return f"it does not give {FORM_OF[q.answer_type].lacks}"
-    if is_figure(q) or "pay" in q.intents:  # "What's each one's salary?" reads as a definition
+    if is_figure(q):
         covered = set().union(*(p.covered for p in chosen))
         # A rare profile word left uncovered names a gap; so does a word the profile never
         # uses in the clause that asks for the figure ("the average age"), but not one in
@@ -53,12 +53,8 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
         # A kind of the subject ("clinical managers") is one however often the profile
         # uses the word: the figure must be given for that kind.
-        # Kinds that "each" / "both" stand for ("... or clinical managers? What's each
-        # one's salary?") are asked about too.
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
-        missing += [t for t in sorted(q.kinds) if t not in covered and t not in missing
-                    and each_of_them(q.text)]
         if missing:
             return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
