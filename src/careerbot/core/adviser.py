@@ -65,13 +65,14 @@ def compared(question: str) -> list[str]:
     manager?"; "work for a hospital or for the government?" -> the pay in each). Empty
     when it compares a figure ("compare pay in hospitals and government"): the table's
     rows answer that as one question."""
+    asked_terms = set(terms(question))
     m = _COMPARED.search(question)
-    if m and not INTENTS & set(terms(question)):
+    if m and not INTENTS & asked_terms:
         sides = [m["a"] or m["c"], m["b"] or m["d"]]
         asked = [f"What is {side.strip()}?" for side in sides if len(side.split()) <= MAX_SIDE_WORDS]
         return asked if len(asked) == 2 else []
     # Choosing between workplaces is answered with what the profile gives for each: pay.
-    choosing = _CHOOSING.search(question) or "pay" in terms(question)
+    choosing = _CHOOSING.search(question) or "pay" in asked_terms
     m = _WORKPLACES.search(question) if choosing else None
     sides = [m["a"], m["b"]] if m else []
     if not sides or any(len(side.split()) > MAX_SIDE_WORDS // 2 for side in sides):
@@ -120,8 +121,7 @@ def merge(parts: Sequence[Answer], budget: int | None = None) -> Answer:
             seen.setdefault(key, len(seen) + 1)
             citations.setdefault(seen[key], c)
             number[c.n] = seen[key]
-        text = _unseen(MARKER.sub(partial(_renumber, number), part.text), said)
-        for p in (p for p in text.split("\n\n") if p):
+        for p in _unseen(MARKER.sub(partial(_renumber, number), part.text), said):
             # A paragraph without a quote is a list's lead: it stays with what follows.
             glued = paragraphs and not MARKER.search(paragraphs[-1])
             paragraphs[-1:] = [f"{paragraphs[-1]}\n\n{p}"] if glued else [*paragraphs[-1:], p]
@@ -165,21 +165,21 @@ def _within_budget(paragraphs: Sequence[str], budget: int) -> list[str]:
     return kept
 
 
-_QUOTE = re.compile(r"\S.*?(?:\[\d+(?:\s*,\s*\d+)*\])+[.!?]?", re.S)
+_QUOTE = re.compile(rf"\S.*?(?:{MARKER.pattern})+[.!?]?", re.S)
 """One quote of an answer with its citation markers ("... license [1].")."""
 
 
-def _unseen(text: str, said: set[str]) -> str:
-    """``text`` without the quotes already given (``said``, updated): two composed answers
-    often quote the same passage, and it is said once. Paragraph breaks are kept."""
+def _unseen(text: str, said: set[str]) -> list[str]:
+    """The paragraphs of ``text`` without the quotes already given (``said``, updated): two
+    composed answers often quote the same passage, and it is said once."""
     paragraphs = []
-    for paragraph in text.split("\n\n"):
+    for paragraph in filter(None, text.split("\n\n")):
         quotes = _QUOTE.findall(paragraph) or [paragraph]
         fresh = [quote for quote in quotes if quote not in said]
         said.update(fresh)
         if fresh:
             paragraphs.append(" ".join(fresh))
-    return "\n\n".join(paragraphs)
+    return paragraphs
 
 
 def _within_others(part: Answer, others: Sequence[Answer]) -> bool:

@@ -43,7 +43,8 @@ CONCEPTS = resources.classes("concepts")
 """Concept classes: every listed word is replaced by the class name (which also matches)."""
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
 TERMS_VERSION = "4"
-"""Bump when :func:`terms` changes how it makes terms (2: "the most" ranks; 3: "do ... do")."""
+"""Bump when :func:`terms` changes how it makes terms (2: "the most" ranks; 3: "do ... do";
+4: "do the following")."""
 LEXICON = hashlib.sha256("\0".join(
     [TERMS_VERSION, *(resources.read_text(f"data/{name}.txt") for name in ("concepts", "stopwords"))]
 ).encode()).hexdigest()[:12]
@@ -130,10 +131,12 @@ def words_of(text: str) -> list[str]:
     read as the duties it asks about or lists: after an auxiliary "do" ("what do they
     actually do?", not "what do they have to do") and before "the following"."""
     out: list[str] = []
+    seen_do = False
     for i, t in enumerate(toks := tokens(text)):
-        after_do = any(w in _DO for w in toks[:i]) and toks[i - 1] != "to"
-        if t in _DO and (after_do or toks[i + 1:i + 3] == ["the", "following"]):
-            t = "duties"
+        if t in _DO:
+            main = seen_do and toks[i - 1] != "to" or toks[i + 1:i + 3] == ["the", "following"]
+            seen_do = True
+            t = "duties" if main else t
         out.append(_SUPERLATIVE.get(t, t) if i and toks[i - 1] == "the" else t)
     return out
 

@@ -143,14 +143,15 @@ def analyse(
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
     text, injection = focus(question)
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords)
-    raw = [w for w in (keywords.correct(t) for t in words_of(text) if t not in STOPWORDS)
-           if w not in STOPWORDS]
+    words = words_of(text)
+    fixed = {t: keywords.correct(t) for t in {*words, *tokens(text)}}  # each word looked up once
+    raw = [w for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
     names, nouns = written_as_names(text), used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     # A word right before the subject names a kind of it ("clinical managers"): a thing a
     # figure can be asked for, which the profile may not break down.
-    said = [keywords.correct(t) for t in tokens(text)]
+    said = [fixed[t] for t in tokens(text)]
     kinds = {w for w, after in zip(said, said[1:], strict=False)
              if stem(after) in subject and stem(w) not in subject and w not in STOPWORDS}
     q.kinds = {stem(w) for w in kinds}
