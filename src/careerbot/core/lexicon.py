@@ -220,8 +220,10 @@ def used_as_nouns(text: str) -> set[str]:
                 # sorts the one after it, which is the thing asked about.
                 start = i + 3 if word in _WH and words[i + 2:i + 3] == ["of"] else i + 1
                 phrase = list(itertools.takewhile(lambda w: w not in STOPWORDS, words[start:start + 2]))
-                # "which one offers": a second word inflected as a verb ends the phrase.
-                if len(phrase) == 2 and _inflected(phrase[1], "VERB"):
+                # "which one offers": a second word inflected as a verb ends the phrase;
+                # so does a plural first word, which names no kind of the next ("how many
+                # openings pop up").
+                if len(phrase) == 2 and (_inflected(phrase[1], "VERB") or _inflected(phrase[0], "NOUN")):
                     phrase = phrase[:1]
                 found.update(phrase)
             elif i > 0 and words[i - 1] in PREPOSITIONS and not (getAllLemmas(word) or is_common(word)):

@@ -102,10 +102,12 @@ def focus(question: str) -> tuple[str, bool]:
 
 
 def asking_sentence(text: str) -> str:
-    """The last sentence of a message: the one that asks, after any context the user gives
-    ("I'm a registered nurse. How could I become one?")."""
+    """The last sentence of a message that asks: after any context the user gives first
+    ("I'm a registered nurse. How could I become one?"), before any aside after it ("how
+    many openings a year? just want a ballpark"). The last sentence when none has a "?"."""
     sentences = [s for s in SENTENCE_BREAK.split(text.strip()) if s.strip()]
-    return sentences[-1] if sentences else text
+    asks = [s for s in sentences if s.rstrip().endswith("?")]
+    return (asks or sentences or [text])[-1]
 
 
 _QUOTED = re.compile(r"(?<![\w’'])['\"‘“]([^'\"‘’“”]{1,60})['\"’”](?![\w’'])")
@@ -131,7 +133,7 @@ how many hours ...")."""
 def asking_clause(text: str) -> set[str]:
     """Terms of the last clause of a message, the part that asks ("I love organizing, so
     how much do they earn?" -> pay terms)."""
-    return set(term_set(_CLAUSE_BREAK.split(text.strip(" ?.!"))[-1]))
+    return set(term_set(_CLAUSE_BREAK.split(asking_sentence(text).strip(" ?.!"))[-1]))
 
 
 def analyse(
@@ -360,6 +362,8 @@ def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
     return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
 
 
+_COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|\brate\b")
+"""Words that ask for a count, a share or a rate."""
 FORMS: tuple[Form, ...] = (
     Form(AnswerType.REASON, _matches(r"^\s*why\b|\bwhat (drives|causes)\b"), _has(_CAUSAL, no=0.0)),
     Form(AnswerType.ALIAS,
@@ -389,13 +393,17 @@ FORMS: tuple[Form, ...] = (
          lambda low, t: "pay" in t and bool(re.search(r"\bhow much\b|\bsalary\b|\bwage\b|\bearn|"
                                                       r"\bmake\b|\bpay\b", low)),
          _fits_money, figure=True),
-    Form(AnswerType.NUMBER,
-         lambda low, t: bool(re.search(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|"
-                                       r"\brate\b", low)) or "percent" in t,
+    Form(AnswerType.NUMBER, lambda low, t: bool(_COUNTING.search(low)) or "percent" in t,
          _fits_number, figure=True),
 )
 """Every answer type, in the order questions are tested for them (the first match wins)."""
 FORM_OF = {f.type: f for f in FORMS}
+
+
+def form_words(text: str) -> set[str]:
+    """Terms that say a figure is asked for ("the average salary", "the growth rate"), not
+    what it is about: a figure question never lacks them."""
+    return {t for m in _COUNTING.finditer(text.lower()) for t in term_set(m.group(0))}
 
 
 def answer_type(text: str, q_terms: Sequence[str]) -> AnswerType:

@@ -13,7 +13,7 @@ from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, stem, tokens
-from careerbot.core.question import FORM_OF, Query, asking_clause, form_fit, is_figure
+from careerbot.core.question import FORM_OF, Query, asking_clause, form_fit, form_words, is_figure
 from careerbot.result import Answer
 
 
@@ -53,6 +53,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
         # A kind of the subject ("clinical managers") is one however often the profile
         # uses the word: the figure must be given for that kind.
+        covered |= form_words(q.text)
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
         if missing:
