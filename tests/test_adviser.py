@@ -132,7 +132,7 @@ def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
     got = bot.ask("I love organizing, so how much do these managers earn?")
     assert not got.refused and "$101,340" in got.text
     refused = bot.ask("What is the median pay in Texas?")
-    assert refused.kind == "refusal" and "texas" in refused.text
+    assert refused.kind == "refusal" and "“Texas”" in refused.text
     assert refused.text.count(";") <= 2  # the closest sections, not all of them
 
 
@@ -270,7 +270,7 @@ def test_a_rare_word_refuses_only_where_it_names_a_thing(bot: CareerBot) -> None
     assert not top.refused and "$205,620" in top.text
     assert not bot.ask("Would this job suit me if I'm extremely organized but pretty introverted?").refused
     gap = bot.ask("How much does it cost to take the AHIMA certification exam?")
-    assert gap.kind == "refusal" and "ahima" in gap.text.lower()
+    assert gap.kind == "refusal" and "“cost”" in gap.text
 
 
 def test_the_most_ranks_and_most_counts(bot: CareerBot) -> None:
@@ -387,3 +387,17 @@ def test_a_figure_for_a_kind_of_manager_the_profile_does_not_break_down_is_refus
     assert got.kind == "refusal" and "clinical" in got.text
     assert "$119,450" in bot.ask("How much do hospital managers make?").text
     assert "$101,340" in bot.ask("How much do healthcare managers make?").text
+
+
+def test_figure_words_names_and_asides_read_as_meant(bot: CareerBot) -> None:
+    """'average' asks for a figure, it is no missing thing; an aside after the question asks
+    nothing; a capitalised name is not respelt into an English word, and is named in full."""
+    got = bot.ask("wat is the avrage salery for healthcare managers")
+    assert not got.refused and "$101,340" in got.text
+    got = bot.ask("ok but roughly how many openings pop up each year? just want a ballpark")
+    assert not got.refused and "56,600" in got.text
+    got = bot.ask("What does a hospital administrator at Kaiser Permanente get paid?")
+    assert got.kind == "refusal" and "“Kaiser Permanente”" in got.text
+    assert bot.ask("What's the average age of medical and health services managers?").refused
+    got = bot.ask("where do i get CNHA certification from")
+    assert not got.refused and "American College of Health Care Administrators" in got.text

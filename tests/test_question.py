@@ -6,8 +6,8 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate as Pick
 from careerbot.core.citations import render
-from careerbot.core.lexicon import is_injection, normalise_number, stem, tokens
-from careerbot.core.question import answer_type, focus, quantities
+from careerbot.core.lexicon import acronyms, is_injection, normalise_number, spell_out, stem, tokens
+from careerbot.core.question import answer_type, asking_sentence, focus, quantities
 
 
 def test_focus_drops_instructions_and_keeps_the_question() -> None:
@@ -111,3 +111,21 @@ def test_names_under_a_visit_line_are_its_items() -> None:
     assert all(u.lead.endswith("visit") for u in items)
     assert [u.lead for u in units if u.kind == "sentence"] == ["", "", ""]
 
+
+
+def test_acronyms_are_the_initials_of_the_corpus_names_and_are_spelled_out() -> None:
+    found = acronyms(["Certification from the American Health Information Management Association.",
+                      "It offers the Certified Nursing Home Administrator and Certified Assisted "
+                      "Living Administrator distinctions."])
+    assert found["ahima"] == "American Health Information Management Association"
+    assert found["cnha"] == "Certified Nursing Home Administrator"  # "and" joins two names
+    assert spell_out("where do i get CNHA certification", found) == (
+        "where do i get Certified Nursing Home Administrator certification",
+        ["Certified Nursing Home Administrator"])
+    assert spell_out("my back does ache", found) == ("my back does ache", [])  # only capitals
+
+
+def test_the_asking_sentence_is_the_last_one_with_a_question_mark() -> None:
+    assert asking_sentence("how many openings a year? just want a ballpark") == "how many openings a year?"
+    assert asking_sentence("I'm a nurse. How do I start?") == "How do I start?"
+    assert asking_sentence("tell me about pay") == "tell me about pay"

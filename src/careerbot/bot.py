@@ -223,7 +223,7 @@ class CareerBot:
             return self._turn_on(live, question, turns)
 
     def _turn_on(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
-        q = analyse(question, turns, live.retriever.keywords, live.subject)
+        q = analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms())
         if q.unrated and live.uses_a_word_like(q.unrated, self.embeddings):
             q.unrated = None
         vector = self.embeddings.encode_query(q.text)
@@ -272,7 +272,7 @@ class CareerBot:
         return (merge(parts, ADVICE_BUDGET) if parts else base), True
 
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:
-        q = analyse(question, [], live.retriever.keywords, live.subject)
+        q = analyse(question, [], live.retriever.keywords, live.subject, live.acronyms())
         q.carried = named
         return self._extract(live, q, self._search(live, q, None))
 
@@ -284,7 +284,7 @@ class CareerBot:
         self, question: str, turns: History
     ) -> tuple[Live, Query, list[Document]]:
         with self._pinned() as live:
-            q = analyse(question, turns, live.retriever.keywords, live.subject)
+            q = analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms())
             wanted = q.terms or q.carried or q.about_subject
             docs = live.retriever.search(q.retrieval_text) if wanted else []
         return live, q, docs

@@ -14,7 +14,7 @@ import numpy as np
 
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts
-from careerbot.core.lexicon import STOPWORDS, terms, tokens
+from careerbot.core.lexicon import STOPWORDS, acronyms, terms, tokens
 from careerbot.index.base import IndexedChunks
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.retrieve import HybridRetriever
@@ -43,6 +43,13 @@ class Live:
     retired: bool = False
     words: tuple[list[str], np.ndarray] | None = None
     """The profile's content words and their vectors, embedded on first need."""
+    _acronyms: dict[str, str] | None = None
+
+    def acronyms(self) -> dict[str, str]:
+        """The acronyms of the names the profile spells out, found on first need."""
+        if self._acronyms is None:
+            self._acronyms = acronyms(c.text for c in self.index.chunks)
+        return self._acronyms
 
     def uses_a_word_like(self, word: str, embeddings: LocalEmbeddings) -> bool:
         """Whether the profile uses a word meaning nearly the same ("big" -> "large"):

@@ -33,7 +33,7 @@ UNRELATED = 0.22
 ("what's the capital of Australia?"): declined, not refused as a gap in the profile."""
 ADVICE_MIN = 0.55
 """Cosine to the nearest advice example needed to compose advice."""
-ADVICE_BEHIND = 0.15
+ADVICE_BEHIND = 0.10
 """How far behind the closest passage an advice example may be: "what do clinical managers
 do?" is near "what does it take to become one?", but much nearer to the passage that
 answers it."""

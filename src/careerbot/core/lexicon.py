@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import snowballstemmer
@@ -234,8 +235,9 @@ def used_as_nouns(text: str) -> set[str]:
             ):
                 # A plural noun ("bonuses", "software engineers"), not a verb ("one offers").
                 found.add(word)
-    # "How much does a master's cost?": the verb a how-much question ends on is the measure.
-    found.update(m.group(1) for m in _MEASURE_VERB.finditer(text.lower()))
+    # "How much does a master's cost?": the verb a how-much question ends on is the measure;
+    # so is the verb right after "does it" ("how much does it cost to take the exam?").
+    found.update(m.group(1) or m.group(2) for m in _MEASURE_VERB.finditer(text.lower()))
     return found
 
 
@@ -263,7 +265,8 @@ def asked_property(text: str) -> str | None:
 
 
 _MEASURE_VERB = re.compile(
-    r"\bhow (?:much|many)\b[^?.!,;]*\b(?:do|does|did|will|would)\b[^?.!,;]*?(\w+)\s*(?:[?.!]|$)"
+    r"\bhow (?:much|many)\b\s+(?:do|does|did|will|would)\s+(?:it|that|this)\s+(\w+)"
+    r"|\bhow (?:much|many)\b[^?.!,;]*\b(?:do|does|did|will|would)\b[^?.!,;]*?(\w+)\s*(?:[?.!]|$)"
 )
 
 
@@ -277,6 +280,47 @@ def written_as_names(text: str) -> set[str]:
     for sentence in SENTENCE_BREAK.split(text.strip()):
         found.update(m.group().lower() for m in _NAME.finditer(sentence) if m.start() > 0)
     return found - {"i"}
+
+
+_TITLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|in|on|the)\s+)*[A-Z][a-z]+)+")
+_ACRONYM = re.compile(r"\b[A-Z]{3,8}\b")
+
+
+def acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Acronyms of the names a corpus spells out, lower-cased, to the names ("ahima" ->
+    "American Health Information Management Association"): the initials of a name's
+    capitalised words."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for m in _TITLED.finditer(text):
+            initials = "".join(w[0] for w in m.group().split() if w[0].isupper()).lower()
+            if len(initials) >= 3:
+                found.setdefault(initials, m.group())
+    return found
+
+
+def spell_out(text: str, known: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The text with each acronym written in capitals that stands for a name of the corpus
+    replaced by that name ("get CNHA certification" -> "get Certified Nursing Home
+    Administrator certification"), so that search and the gap checks read the name; and
+    the names spelled out."""
+    used: list[str] = []
+
+    def name(m: re.Match[str]) -> str:
+        found = known.get(m.group().lower())
+        used.extend([found] if found else [])
+        return found or m.group()
+
+    return _ACRONYM.sub(name, text), used
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)+\b")
+
+
+def name_runs(text: str) -> dict[str, str]:
+    """Each lower-cased word of a name of several capitalised words, mapped to the whole
+    name as written ("permanente" -> "Kaiser Permanente"): a gap is named in full."""
+    return {w.lower(): m.group() for m in _NAME_RUN.finditer(text) for w in m.group().split()}
 
 
 @lru_cache(maxsize=1)

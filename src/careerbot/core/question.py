@@ -9,7 +9,7 @@ and whether it is a figure. A new answer type is one member and one row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -28,8 +28,10 @@ from careerbot.core.lexicon import (
     is_common,
     is_injection,
     is_number,
+    name_runs,
     named_places,
     names_a_thing,
+    spell_out,
     stem,
     term_set,
     terms,
@@ -141,22 +143,28 @@ def analyse(
     history: Sequence[tuple[str, str]],
     keywords: KeywordIndex,
     subject: set[str],
+    acronyms: Mapping[str, str] | None = None,
 ) -> Query:
-    """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`."""
-    text, injection = focus(question)
-    text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords)
+    """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`;
+    ``acronyms`` are the corpus's (see :func:`careerbot.core.lexicon.acronyms`)."""
+    spelled, spelled_names = spell_out(question, acronyms or {})
+    text, injection = focus(spelled)
+    names = written_as_names(text)
+    text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
     words = words_of(text)
-    fixed = {t: keywords.correct(t) for t in {*words, *tokens(text)}}  # each word looked up once
+    fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
     raw = [w for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS]
     q = Query(text=text, terms=[], injection=injection)
-    names, nouns = written_as_names(text), used_as_nouns(text)
+    nouns = used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     # A word right before the subject names a kind of it ("clinical managers"): a thing a
     # figure can be asked for, which the profile may not break down.
     said = [fixed[t] for t in tokens(text)]
     kinds = {w for w, after in zip(said, said[1:], strict=False)
              if stem(after) in subject and stem(w) not in subject and w not in STOPWORDS}
-    q.kinds = {stem(w) for w in kinds}
+    # A name the profile spells out is one thing it has; its words are no kinds or things.
+    named_whole = term_set(" ".join(spelled_names))
+    q.kinds = {stem(w) for w in kinds} - named_whole
     for word in raw:
         term = stem(word)
         if term in subject:
@@ -182,6 +190,9 @@ def analyse(
                 q.unknown.append(word)
         elif word in OCCUPATIONS:
             q.persons.append(term)
+    q.things -= named_whole
+    runs = name_runs(text)
+    q.unknown = list(dict.fromkeys(runs.get(w, w) for w in q.unknown))
     q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())
                   and p not in q.unknown]
     # With nothing said before, "they" can only be the people of the profile ("what do
@@ -196,7 +207,7 @@ def analyse(
     if asked and q.answer_type == "text" and not keywords.knows(stem(keywords.correct(asked))):
         q.unrated = asked
     if history and (is_follow_up(text, q) or not on_topic(q, keywords)):
-        previous = analyse(history[-1][0], history[:-1], keywords, subject)
+        previous = analyse(history[-1][0], history[:-1], keywords, subject, acronyms)
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         if not q.intents:
             q.carried += [t for t in previous.terms if t in INTENTS]
@@ -213,15 +224,24 @@ def analyse(
     return q
 
 
-def respell(text: str, keywords: KeywordIndex) -> str:
+def _corrected(word: str, keywords: KeywordIndex, names: set[str]) -> str:
+    """The word a misspelt one stands for; a name stays as written unless it is a misspelt
+    word of the profile ("at Kaiser Permanente" is not "permanent", "an Administrater" is
+    "administrator")."""
+    right = keywords.correct(word)
+    return word if word in names and not keywords.knows(stem(right)) else right
+
+
+def respell(text: str, keywords: KeywordIndex, names: set[str]) -> str:
     """The text with misspelt words corrected ("do they work wekends" -> "... weekends"), so
     that the embedding model, which has no spelling correction, reads what was meant.
     Common words stay: the model knows clippings ("tech", "grad") better than a guess at
-    which longer word they stand for."""
+    which longer word they stand for; so do names (``names``, lower-cased)."""
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
-        right = word if is_common(word.lower()) else keywords.correct(word.lower())
-        return word if right == word.lower() else right
+        low = word.lower()
+        right = low if is_common(low) else _corrected(low, keywords, names)
+        return word if right == low else right
 
     return re.sub(r"[A-Za-z]+", fix, text)
 
@@ -391,7 +411,7 @@ FORMS: tuple[Form, ...] = (
          figure=True),
     Form(AnswerType.MONEY,
          lambda low, t: "pay" in t and bool(re.search(r"\bhow much\b|\bsalary\b|\bwage\b|\bearn|"
-                                                      r"\bmake\b|\bpay\b", low)),
+                                                      r"\bmake\b|\bpay\b|\bpaid\b", low)),
          _fits_money, figure=True),
     Form(AnswerType.NUMBER, lambda low, t: bool(_COUNTING.search(low)) or "percent" in t,
          _fits_number, figure=True),

@@ -7,6 +7,7 @@ Kept apart from :mod:`careerbot.core.extractive`, which chooses what to quote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from careerbot.core.candidate import Candidate
@@ -24,7 +25,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     if not q.terms and not q.carried and not q.about_subject:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
     if q.unknown:
-        return f"it never mentions {_quote_list(q.unknown)}"
+        return f"it never mentions {_quote_list(_as_typed(q, q.unknown))}"
     years = [n for n in q.numbers if is_year(n) and n not in keywords.numbers]
     if years:
         return f"it has no figures for {_quote_list(years)}"
@@ -82,6 +83,12 @@ def _as_written(q: Query, terms: Sequence[str]) -> list[str]:
     """Terms as the question wrote them ("unemploy" -> "unemployment")."""
     written = {stem(w): w for w in reversed(tokens(q.text))}
     return [written.get(t, t) for t in terms]
+
+
+def _as_typed(q: Query, phrases: Sequence[str]) -> list[str]:
+    """Phrases as the question wrote them ("new york city" -> "New York City")."""
+    found = (re.search(rf"\b{re.escape(p)}\b", q.text, re.I) for p in phrases)
+    return [m.group() if m else p for m, p in zip(found, phrases, strict=True)]
 
 
 def _quote_list(items: Sequence[str]) -> str:
