@@ -401,3 +401,8 @@ def test_figure_words_names_and_asides_read_as_meant(bot: CareerBot) -> None:
     assert bot.ask("What's the average age of medical and health services managers?").refused
     got = bot.ask("where do i get CNHA certification from")
     assert not got.refused and "American College of Health Care Administrators" in got.text
+
+
+def test_they_with_nothing_said_before_is_searched_as_the_occupation(bot: CareerBot) -> None:
+    got = bot.ask("where do most of them work?")
+    assert "work in offices" in got.text and not got.refused

@@ -223,7 +223,8 @@ class CareerBot:
             return self._turn_on(live, question, turns)
 
     def _turn_on(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
-        q = analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms())
+        q = analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms(),
+                    live.occupation)
         if q.unrated and live.uses_a_word_like(q.unrated, self.embeddings):
             q.unrated = None
         vector = self.embeddings.encode_query(q.text)
@@ -267,12 +268,18 @@ class CareerBot:
         # ("pros and cons of being a nursing home administrator"); else it is a near miss.
         asks = topic and any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
                              for t in q.terms + q.carried)
+        # A question the profile itself asks (an FAQ entry) gets that entry's answer first,
+        # when the advice still fits the word budget beside it.
         asked_already = intent.closest >= ASKED_ALREADY and not base.refused
-        parts = ([base] if asks or asked_already else []) + [a for a in facets if not a.refused]
+        answered = [a for a in facets if not a.refused]
+        parts = [base, *answered] if asks or asked_already else answered
+        if asked_already and not asks and len(merge(parts).text.split()) > ADVICE_BUDGET:
+            parts = answered
         return (merge(parts, ADVICE_BUDGET) if parts else base), True
 
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:
-        q = analyse(question, [], live.retriever.keywords, live.subject, live.acronyms())
+        q = analyse(question, [], live.retriever.keywords, live.subject, live.acronyms(),
+                    live.occupation)
         q.carried = named
         return self._extract(live, q, self._search(live, q, None))
 
@@ -284,7 +291,8 @@ class CareerBot:
         self, question: str, turns: History
     ) -> tuple[Live, Query, list[Document]]:
         with self._pinned() as live:
-            q = analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms())
+            q = analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms(),
+                    live.occupation)
             wanted = q.terms or q.carried or q.about_subject
             docs = live.retriever.search(q.retrieval_text) if wanted else []
         return live, q, docs

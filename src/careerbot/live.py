@@ -45,6 +45,11 @@ class Live:
     """The profile's content words and their vectors, embedded on first need."""
     _acronyms: dict[str, str] | None = None
 
+    @property
+    def occupation(self) -> str:
+        """The occupation's name when the profile is about one ("" for several)."""
+        return "" if " / " in self.title else self.title
+
     def acronyms(self) -> dict[str, str]:
         """The acronyms of the names the profile spells out, found on first need."""
         if self._acronyms is None:

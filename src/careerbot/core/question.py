@@ -45,6 +45,7 @@ LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
 _CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b", re.I)
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
+_THEY = re.compile(r"\b(they|them)\b", re.I)
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
@@ -144,11 +145,16 @@ def analyse(
     keywords: KeywordIndex,
     subject: set[str],
     acronyms: Mapping[str, str] | None = None,
+    occupation: str = "",
 ) -> Query:
     """Turn a question (and, for a follow-up, the previous question) into a :class:`Query`;
-    ``acronyms`` are the corpus's (see :func:`careerbot.core.lexicon.acronyms`)."""
+    ``acronyms`` are the corpus's (see :func:`careerbot.core.lexicon.acronyms`), and
+    ``occupation`` its name, which "they" stands for when nothing was said before."""
     spelled, spelled_names = spell_out(question, acronyms or {})
     text, injection = focus(spelled)
+    if occupation and not history and not subject & set(terms(text)):
+        # "where do most of them work?" is searched as the question about the occupation.
+        text = _THEY.sub(occupation, text)
     names = written_as_names(text)
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
     words = words_of(text)
@@ -207,7 +213,7 @@ def analyse(
     if asked and q.answer_type == "text" and not keywords.knows(stem(keywords.correct(asked))):
         q.unrated = asked
     if history and (is_follow_up(text, q) or not on_topic(q, keywords)):
-        previous = analyse(history[-1][0], history[:-1], keywords, subject, acronyms)
+        previous = analyse(history[-1][0], history[:-1], keywords, subject, acronyms, occupation)
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         if not q.intents:
             q.carried += [t for t in previous.terms if t in INTENTS]
