@@ -6,8 +6,9 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate as Pick
 from careerbot.core.citations import render
+from careerbot.core.forms import answer_type, quantities
 from careerbot.core.lexicon import acronyms, is_injection, normalise_number, spell_out, stem, tokens
-from careerbot.core.question import answer_type, asking_sentence, focus, quantities
+from careerbot.core.question import asking_sentence, focus
 
 
 def test_focus_drops_instructions_and_keeps_the_question() -> None:

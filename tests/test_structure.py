@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from careerbot import resources
+from careerbot.core.forms import FORMS, AnswerType, answer_type
 from careerbot.core.lexicon import CONCEPTS, GENERIC, OCCUPATIONS, STOPWORDS
-from careerbot.core.question import FORMS, AnswerType, answer_type
 from careerbot.evaluation.metrics import LOWER_IS_BETTER, METRIC_KEYS, METRICS, fmt
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.models.encoder import Pipeline, Unsupported

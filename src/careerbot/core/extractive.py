@@ -17,9 +17,10 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose, table_unit
+from careerbot.core.forms import form_fit
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, tokens
-from careerbot.core.question import Query, asking_sentence, form_fit
+from careerbot.core.question import Query, asking_sentence
 from careerbot.core.refusal import refusal, refusal_reason, related
 from careerbot.result import Answer
 

@@ -1,9 +1,8 @@
 """Reading a question: what it asks for, about what, and what it leans on from history.
 
 Plain functions over text and the keyword index's vocabulary; no model, no database.
-The form of fact a question asks for is an :class:`AnswerType`; :data:`FORMS` is the one
-table that says how each is recognised in a question, how well a passage chunk fits it,
-and whether it is a figure. A new answer type is one member and one row.
+The form of fact a question asks for is an :class:`~careerbot.core.forms.AnswerType`,
+recognised by :mod:`careerbot.core.forms`.
 """
 
 from __future__ import annotations
@@ -11,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Protocol
 
+from careerbot.core.forms import AnswerType, answer_type, quantities
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     CONCEPTS,
@@ -260,191 +258,7 @@ def on_topic(q: Query, keywords: KeywordIndex) -> bool:
     )
 
 
-def quantities(text: str) -> set[str]:
-    """What the figures in a text count: "50,000 jobs" -> {"employ"}, "10%" -> {"percent"}."""
-    toks = tokens(text)
-    return {stem(toks[i + 1]) for i in range(len(toks) - 1) if is_number(toks[i])}
-
-
 def is_follow_up(text: str, q: Query) -> bool:
     """Elliptical or pronoun-led questions lean on the previous one."""
     content = [t for t in q.terms if t not in GENERIC_STEMS]
     return bool(_ELLIPTIC.match(text)) or len(content) <= 3 and bool(_PRONOUN.search(text))
-
-
-class AnswerType(StrEnum):
-    """The form of fact a question asks for."""
-
-    TEXT = "text"
-    REASON = "reason"
-    ALIAS = "alias"
-    POINTER = "pointer"
-    DEFINITION = "definition"
-    PERSON = "person"
-    PLACE = "place"
-    REGION = "region"
-    FREQUENCY = "frequency"
-    DURATION = "duration"
-    DATE = "date"
-    MONEY = "money"
-    NUMBER = "number"
-
-
-class Quotable(Protocol):
-    """A candidate chunk as the fit functions see it."""
-
-    @property
-    def text(self) -> str: ...  # noqa: D102
-
-    @property
-    def kind(self) -> str: ...  # noqa: D102
-
-    @property
-    def lead(self) -> str: ...  # noqa: D102
-
-
-Detector = Callable[[str, Sequence[str]], bool]
-"""(lower-cased question, its terms) -> whether the question asks for this form."""
-Fit = Callable[[Query, Quotable], float]
-"""+1 when a chunk holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
-
-
-@dataclass(frozen=True)
-class Form:
-    """One row of :data:`FORMS`."""
-
-    type: AnswerType
-    asks: Detector
-    fits: Fit
-    figure: bool = False
-    lacks: str = "that figure"
-    """What the profile lacks when no passage fits, for the refusal ("it does not give ...")."""
-
-
-_MONEY_UNIT = re.compile(r"\$\s?\d")
-_DIGIT = re.compile(r"\d")
-_ALIAS = re.compile(r"\balso (?:called|known as)\b|\bknown as\b|\baka\b", re.I)
-"""Where a passage gives another name for something ("also called healthcare executives")."""
-_POINTER = re.compile(r"\b(visit|contact|offers?|website|association)\b", re.I)
-_FREQUENCY = re.compile(r"\b(every|per|each|annual|annually|yearly|weekly|daily|times)\b", re.I)
-_CAUSAL = re.compile(r"\b(as|because|since|due to|result|results|lead to|leads to|drive|create|"
-                     r"therefore|means|thanks to)\b", re.I)
-_PLACE = re.compile(r"\b(in|at)\s+(an?\s+|the\s+)?[a-z]{4,}")
-
-
-def _matches(pattern: str, how: Callable[..., object] = re.search) -> Detector:
-    compiled = re.compile(pattern)
-    return lambda low, _terms: bool(how(compiled, low))
-
-
-def _has(pattern: re.Pattern[str], yes: float = 1.0, no: float = -1.0) -> Fit:
-    return lambda _q, c: yes if pattern.search(c.text) else no
-
-
-def _fits_money(_q: Query, c: Quotable) -> float:
-    row_of_pay = c.kind == "row" and "pay" in term_set(c.lead) and _DIGIT.search(c.text)
-    return 1.0 if _MONEY_UNIT.search(c.text) or row_of_pay else -1.0
-
-
-_PERCENT = re.compile(r"\d\s*(%|percent)")
-_HOW_MANY = re.compile(r"\bhow many\b(?!\s+(percent|%))", re.I)
-
-
-def _fits_number(q: Query, c: Quotable) -> float:
-    if "grow" in q.intents and "opening" not in q.terms:
-        return 1.0 if _PERCENT.search(c.text) else -1.0
-    # "How many jobs in 2031?" counts things: a percentage ("grow 28 percent") is no count.
-    if _HOW_MANY.search(q.text) and _PERCENT.search(c.text) and c.kind != "row":
-        return -1.0
-    return 1.0 if _DIGIT.search(c.text) else -1.0
-
-
-def _fits_definition(q: Query, c: Quotable) -> float:
-    opening = {stem(t) for t in tokens(c.text)[:4]}
-    return 1.0 if len(opening & q.phrase) >= min(2, len(q.phrase)) > 0 else 0.0
-
-
-_EVERY_PLACE = re.compile(
-    r"\b(all|most|every|each|many|some|several)\s+(states?|cit(y|ies)|countr(y|ies))\b", re.I
-)
-"""A passage that speaks of places in general ("All states require licensure")."""
-_RULES = frozenset({"require", "license", "certify"})
-"""Concepts of a rule, which a passage can state for all places at once; a count or a wage
-("which state employs the most?") needs the place named."""
-
-
-def _fits_region(q: Query, c: Quotable) -> float:
-    """"Which state ..." is answered by a named place, or by a rule that speaks of states
-    in general about what is asked ("which states require a license?": "All states require
-    licensure")."""
-    if named_places(c.text):
-        return 1.0
-    general = _EVERY_PLACE.search(c.text) and q.intents & _RULES & term_set(c.text)
-    return 0.0 if general else -1.0
-
-
-def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
-    short = re.match(r"\s*(what's|what is|what are|who is|who are)\s+(?!the\b)", low)
-    return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
-
-
-_COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|\brate\b")
-"""Words that ask for a count, a share or a rate."""
-FORMS: tuple[Form, ...] = (
-    Form(AnswerType.REASON, _matches(r"^\s*why\b|\bwhat (drives|causes)\b"), _has(_CAUSAL, no=0.0)),
-    Form(AnswerType.ALIAS,
-         _matches(r"\b(also|other|alternative|alternate|else|another)\b.*\b(call|called|names?|titles?|known)\b"
-                  r"|\bknown as\b|\baka\b"),
-         _has(_ALIAS, no=0.0)),
-    Form(AnswerType.TEXT, _matches(r"\bmean\b|\bmeaning\b|\bdefinition\b|\bdefine\b"),
-         lambda _q, _c: 0.0),
-    Form(AnswerType.POINTER,
-         _matches(r"\bwhere (can|do|should|could) i\b|\bwhich organi[sz]ation|\bwho (offers|has)\b"),
-         lambda _q, c: 1.0 if _POINTER.search(c.text) or c.lead else 0.0),
-    Form(AnswerType.DEFINITION, _asks_definition, _fits_definition),
-    Form(AnswerType.PERSON, _matches(r"\s*who (do|does|will|would|did)\b", re.match),
-         lambda _q, c: 1.0 if OCCUPATIONS & set(tokens(c.text)) else 0.0),
-    Form(AnswerType.PLACE, lambda low, _t: bool(re.match(r"\s*where\b", low)) and "come from" not in low,
-         _has(_PLACE, no=0.0)),
-    Form(AnswerType.REGION,
-         _matches(r"\b(which|what)\s+(states?|cit(y|ies)|countr(y|ies)|count(y|ies)|regions?|"
-                  r"metro(politan)? areas?)\b"),
-         _fits_region, figure=True,
-         lacks="figures by state, city or country"),
-    Form(AnswerType.FREQUENCY, lambda low, _t: "how often" in low, _has(_FREQUENCY), figure=True),
-    Form(AnswerType.DURATION, lambda low, _t: "how long" in low, _has(_DIGIT), figure=True),
-    Form(AnswerType.DATE, _matches(r"\b(when|what date|what year|which year)\b"), _has(_DIGIT),
-         figure=True),
-    Form(AnswerType.MONEY,
-         lambda low, t: "pay" in t and bool(re.search(r"\bhow much\b|\bsalary\b|\bwage\b|\bearn|"
-                                                      r"\bmake\b|\bpay\b|\bpaid\b", low)),
-         _fits_money, figure=True),
-    Form(AnswerType.NUMBER, lambda low, t: bool(_COUNTING.search(low)) or "percent" in t,
-         _fits_number, figure=True),
-)
-"""Every answer type, in the order questions are tested for them (the first match wins)."""
-FORM_OF = {f.type: f for f in FORMS}
-
-
-def form_words(text: str) -> set[str]:
-    """Terms that say a figure is asked for ("the average salary", "the growth rate"), not
-    what it is about: a figure question never lacks them."""
-    return {t for m in _COUNTING.finditer(text.lower()) for t in term_set(m.group(0))}
-
-
-def answer_type(text: str, q_terms: Sequence[str]) -> AnswerType:
-    """The form of fact asked for: the first row of :data:`FORMS` whose detector matches."""
-    low = text.lower()
-    return next((f.type for f in FORMS if f.asks(low, q_terms)), AnswerType.TEXT)
-
-
-def form_fit(q: Query, chunk: Quotable) -> float:
-    """+1 when a chunk holds the kind of fact asked for, -1 when it cannot, 0 when unsure."""
-    if q.quantities & quantities(chunk.text):
-        return 1.0
-    return FORM_OF[q.answer_type].fits(q, chunk)
-
-
-def is_figure(q: Query) -> bool:
-    """True when the question asks for a figure (money, a number, a duration, a date...)."""
-    return FORM_OF[q.answer_type].figure

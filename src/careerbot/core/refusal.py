@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
+from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, stem, tokens
-from careerbot.core.question import FORM_OF, Query, asking_clause, form_fit, form_words, is_figure
+from careerbot.core.question import Query, asking_clause
 from careerbot.result import Answer
 
 
