@@ -183,6 +183,8 @@ def analyse(
             or rare and dictionary_noun(word)
         if thing or term in CONCEPTS:
             q.things.add(term)
+        if word in OCCUPATIONS:
+            q.persons.append(term)
         if is_number(term):
             q.numbers.append(term)
         elif not keywords.knows(term) and word not in GENERIC and term not in GENERIC_STEMS:
@@ -192,8 +194,6 @@ def analyse(
             named = term in CONCEPTS or rare and thing
             if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
-        elif word in OCCUPATIONS:
-            q.persons.append(term)
     q.things -= named_whole
     runs = name_runs(text)
     q.unknown = list(dict.fromkeys(runs.get(w, w) for w in q.unknown))

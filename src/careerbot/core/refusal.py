@@ -43,7 +43,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     asking = asking_clause(q.text)
     persons = [t for t in q.persons if t not in chosen[0].covered and t in asking]
     if persons:
-        return f"it does not give this for {_quote_list(persons)}"
+        return f"it does not give this for {_quote_list(_as_written(q, persons))}"
     best = chosen[0]
     if form_fit(q, best) < 0:
         return f"it does not give {FORM_OF[q.answer_type].lacks}"
