@@ -406,3 +406,9 @@ def test_figure_words_names_and_asides_read_as_meant(bot: CareerBot) -> None:
 def test_they_with_nothing_said_before_is_searched_as_the_occupation(bot: CareerBot) -> None:
     got = bot.ask("where do most of them work?")
     assert "work in offices" in got.text and not got.refused
+
+
+def test_an_aside_after_the_question_does_not_narrow_a_list(bot: CareerBot) -> None:
+    got = bot.ask("what kinda places even hire these people? like just hospitals or what")
+    assert "Hospitals; state, local, and private: 30%" in got.text
+    assert "Offices of physicians: 12%" in got.text
