@@ -412,3 +412,11 @@ def test_an_aside_after_the_question_does_not_narrow_a_list(bot: CareerBot) -> N
     got = bot.ask("what kinda places even hire these people? like just hospitals or what")
     assert "Hospitals; state, local, and private: 30%" in got.text
     assert "Offices of physicians: 12%" in got.text
+
+
+def test_a_figure_is_found_in_the_paragraph_that_names_the_topic(bot: CareerBot) -> None:
+    """The sentence naming the master's holds no duration; the next one in its paragraph
+    does ("Graduate programs often last between 2 and 3 years")."""
+    got = bot.ask("how long does the master's usually take?")
+    assert not got.refused and "between 2 and 3 years" in got.text
+    assert bot.ask("How long is the national licensing exam?").refused

@@ -31,6 +31,8 @@ WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
 """Score a paragraph's first sentence gains for a "what is / what does X do" question."""
+NEAR_TIE = 0.9
+"""Share of the best score at which another chunk is as good a match for the topic."""
 OVERVIEW_BUDGET = 150
 """Words an overview of a whole section ("tell me everything about pay") may run to."""
 _CONTINUES = re.compile(
@@ -80,6 +82,14 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
     faq = best.text.endswith("?") or _asked_next(best, neighbours)
     if faq:
         best = _answer_to(best, picks, neighbours) or best
+    if form_fit(q, best) < 0 and not faq:
+        # The figure asked for often follows in a paragraph that names the topic ("master's
+        # degrees are common ... Graduate programs often last between 2 and 3 years"): the
+        # best such paragraph among those that score nearly as well.
+        for topic in (p for p in picks if p.score >= NEAR_TIE * best.score):
+            fit = next((p for p in picks if p.passage_key == topic.passage_key and form_fit(q, p) > 0), None)
+            if fit is not None:
+                return [fit, topic]
     chosen = [best]
     if faq:  # an FAQ answer is one unit: its paragraph, within the list budget
         rest = [_as_candidate(d, picks) for d in neighbours(best.doc)
