@@ -420,3 +420,9 @@ def test_a_figure_is_found_in_the_paragraph_that_names_the_topic(bot: CareerBot)
     got = bot.ask("how long does the master's usually take?")
     assert not got.refused and "between 2 and 3 years" in got.text
     assert bot.ask("How long is the national licensing exam?").refused
+
+
+def test_who_do_i_asks_where_to_turn(bot: CareerBot) -> None:
+    got = bot.ask("who do i check with about degree programs in healthcare management?")
+    assert got.text.startswith("For more information about academic programs")
+    assert "Association of University Programs in Health Administration" in got.text

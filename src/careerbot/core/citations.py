@@ -48,14 +48,18 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     for p in chosen:
         groups.setdefault(p.passage_key, []).append(p)
     parts, citations = [], []
+    before: Mapping[str, Any] = {}
     for n, picks in enumerate(groups.values(), start=1):
         picks.sort(key=lambda p: p.start)
         quote = render(picks)
-        # The quote stays verbatim; the answer marks a cut before a leaning opener and
-        # gives table rows the unit their table states once, in its first row.
+        # The quote stays verbatim; the answer marks a cut before a leaning opener (unless
+        # the paragraph it leans on was quoted just before) and gives table rows the unit
+        # their table states once, in its first row.
         unit = table_unit(str(picks[0].doc.metadata["passage"]))
         shown = render(picks, unit) if unit else quote
-        shown = f"[…] {shown}" if DANGLING.match(shown) else shown
+        cut = DANGLING.match(shown) and not _follows(before, picks[0].doc.metadata)
+        shown = f"[…] {shown}" if cut else shown
+        before = picks[0].doc.metadata
         parts.append(f"{shown[:-1]} [{n}]{shown[-1]}" if shown[-1] in ".!?" else f"{shown} [{n}]")
         meta = picks[0].doc.metadata
         lead_at = str(meta["passage"]).find(picks[0].lead) if picks[0].lead else -1
@@ -67,6 +71,14 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     if premise_mismatch:
         text = "The profile does not support the figure in your question. " + text
     return Answer(text=text, citations=citations)
+
+
+def _follows(before: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:
+    """Whether a passage is the paragraph right after the one quoted before it."""
+    if not before or before.get("source") != meta.get("source"):
+        return False
+    end = int(before["passage_start"]) + len(str(before["passage"]))
+    return 0 <= int(meta["passage_start"]) - end <= 3
 
 
 _ROW = re.compile(r"^(?P<label>.*?\S)\s+(?P<pre>\$?)(?P<value>\d[\d,]*(?:\.\d+)?)(?P<post>%?)$")

@@ -154,7 +154,7 @@ FORMS: tuple[Form, ...] = (
     Form(AnswerType.TEXT, _matches(r"\bmean\b|\bmeaning\b|\bdefinition\b|\bdefine\b"),
          lambda _q, _c: 0.0),
     Form(AnswerType.POINTER,
-         _matches(r"\bwhere (can|do|should|could) i\b|\bwhich organi[sz]ation|\bwho (offers|has)\b"),
+         _matches(r"\b(where|who) (can|do|should|could) i\b|\bwhich organi[sz]ation|\bwho (offers|has)\b"),
          lambda _q, c: 1.0 if _POINTER.search(c.text) or c.lead else 0.0),
     Form(AnswerType.DEFINITION, _asks_definition, _fits_definition),
     Form(AnswerType.PERSON, _matches(r"\s*who (do|does|will|would|did)\b", re.match),
