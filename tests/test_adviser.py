@@ -426,3 +426,8 @@ def test_who_do_i_asks_where_to_turn(bot: CareerBot) -> None:
     got = bot.ask("who do i check with about degree programs in healthcare management?")
     assert got.text.startswith("For more information about academic programs")
     assert "Association of University Programs in Health Administration" in got.text
+
+
+def test_a_paragraphs_opening_sentence_comes_with_a_later_one_that_answers(bot: CareerBot) -> None:
+    got = bot.ask("would getting certified help me stand out or is it a waste of money?")
+    assert got.text.startswith("Although certification is not required, some managers choose to become certified.")

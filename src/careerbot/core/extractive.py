@@ -107,7 +107,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         top = _extreme_row(q, rows)
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
     else:
-        chosen += _continuation(best, picks, neighbours)
+        chosen += _topic_sentence(best, picks, neighbours) + _continuation(best, picks, neighbours)
     covered = set().union(*(p.covered for p in chosen))
     for p in picks[1:]:
         if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
@@ -120,6 +120,20 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
     return _whole_paragraphs(chosen, picks, neighbours)
+
+
+def _topic_sentence(best: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
+    """A paragraph's opening sentence states its point ("Although certification is not
+    required, some managers choose to become certified."): a later sentence that answers is
+    quoted with it when the opening names what the question asks about too."""
+    if best.kind != "sentence" or best.lead or best.start == best.passage_key[1]:
+        return []
+    paragraph = [d for d in neighbours(best.doc) if int(d.metadata["passage_start"]) == best.passage_key[1]]
+    if not paragraph or paragraph[0].metadata.get("lead") or any(
+            d.page_content.rstrip().endswith("?") for d in paragraph):
+        return []  # a list, or an FAQ entry, whose opening is no point of its own
+    opening = _as_candidate(paragraph[0], picks)
+    return [opening] if opening.covered & best.covered - GENERIC_STEMS else []
 
 
 def _whole_paragraphs(
