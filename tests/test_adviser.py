@@ -430,4 +430,4 @@ def test_who_do_i_asks_where_to_turn(bot: CareerBot) -> None:
 
 def test_a_paragraphs_opening_sentence_comes_with_a_later_one_that_answers(bot: CareerBot) -> None:
     got = bot.ask("would getting certified help me stand out or is it a waste of money?")
-    assert got.text.startswith("Although certification is not required, some managers choose to become certified.")
+    assert got.text.startswith("Although certification is not required, some managers choose to become")
