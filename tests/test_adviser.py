@@ -64,6 +64,9 @@ def test_is_it_a_good_career_composes_pay_outlook_schedule_and_interests(bot: Ca
 
 def test_how_do_i_become_one_gives_the_path(bot: CareerBot) -> None:
     got = bot.ask("How do I become one?")
+    # the jobs careers begin in, after the paragraph "Others" leans on, in reading order
+    assert got.text.index("Many employers require") < got.text.index("Others may begin")
+    assert "financial clerks" in got.text and "[…] Others" not in got.text
     for fact in ("bachelor's degree", "work experience", "licens"):
         assert fact in " ".join(got.text.replace("’", "'").split()), fact
 

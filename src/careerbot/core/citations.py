@@ -47,6 +47,11 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     groups: dict[tuple[str, int], list[Candidate]] = {}
     for p in chosen:
         groups.setdefault(p.passage_key, []).append(p)
+    # The best section first; within a section, its paragraphs in reading order ("Many
+    # employers require ..." before "Others may begin ...").
+    sections = list(dict.fromkeys(str(p.doc.metadata["section"]) for p in chosen))
+    order = sorted(groups, key=lambda k: (sections.index(str(groups[k][0].doc.metadata["section"])), k))
+    groups = {k: groups[k] for k in order}
     parts, citations = [], []
     before: Mapping[str, Any] = {}
     for n, picks in enumerate(groups.values(), start=1):
