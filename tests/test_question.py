@@ -130,3 +130,10 @@ def test_the_asking_sentence_is_the_last_one_with_a_question_mark() -> None:
     assert asking_sentence("how many openings a year? just want a ballpark") == "how many openings a year?"
     assert asking_sentence("I'm a nurse. How do I start?") == "How do I start?"
     assert asking_sentence("tell me about pay") == "tell me about pay"
+
+
+def test_the_asking_clause_is_the_last_one_with_a_question_word() -> None:
+    from careerbot.core.question import asking_clause
+
+    assert "clinic" in asking_clause("How much do clinical managers make, not managers overall?")
+    assert asking_clause("I love organizing, so how much do they earn?") == {"pay"}

@@ -131,10 +131,17 @@ _CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\s[-–—]+\s")
 how many hours ...")."""
 
 
+_ASKS = re.compile(r"\b(how|what|which|who|whose|where|when|why|do|does|did|is|are|can|could|would|"
+                   r"will|should)\b", re.I)
+"""A question word or an auxiliary that opens a question: the clause that has one asks."""
+
+
 def asking_clause(text: str) -> set[str]:
-    """Terms of the last clause of a message, the part that asks ("I love organizing, so
-    how much do they earn?" -> pay terms)."""
-    return set(term_set(_CLAUSE_BREAK.split(asking_sentence(text).strip(" ?.!"))[-1]))
+    """Terms of the last clause of a message that asks ("I love organizing, so how much do
+    they earn?" -> pay terms; "how much do clinical managers make, not managers overall?"
+    -> clinical and pay terms); the last clause when none has a question word."""
+    clauses = _CLAUSE_BREAK.split(asking_sentence(text).strip(" ?.!"))
+    return set(term_set(([c for c in clauses if _ASKS.search(c)] or clauses)[-1]))
 
 
 def analyse(
