@@ -43,6 +43,8 @@ names something the profile does not cover (a place, another occupation, a figur
 CONCEPTS = resources.classes("concepts")
 """Concept classes: every listed word is replaced by the class name (which also matches)."""
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
+CONCEPT_WORDS = frozenset(_CONCEPT_OF)
+"""Every word a concept class lists."""
 TERMS_VERSION = "4"
 """Bump when :func:`terms` changes how it makes terms (2: "the most" ranks; 3: "do ... do";
 4: "do the following")."""

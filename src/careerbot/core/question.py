@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from careerbot.core.forms import AnswerType, answer_type, quantities
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
+    CONCEPT_WORDS,
     CONCEPTS,
     GENERIC,
     GENERIC_STEMS,
@@ -164,7 +165,8 @@ def analyse(
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
     words = words_of(text)
     fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
-    raw = [w for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS]
+    raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS
+           for p in _compound(w, keywords)]
     q = Query(text=text, terms=[], injection=injection)
     nouns = used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
@@ -233,6 +235,18 @@ def analyse(
                           and t not in GENERIC_STEMS and t not in subject and not is_number(t)
                           and t not in q.carried]
     return q
+
+
+def _compound(word: str, keywords: KeywordIndex) -> list[str]:
+    """A word the profile lacks that joins a concept's word to another English word reads
+    as both ("paycheck" -> "pay", "check"; "workload" -> "work", "load")."""
+    if keywords.knows(stem(word)):
+        return [word]
+    for cut in range(3, len(word) - 2):
+        head, tail = word[:cut], word[cut:]
+        if head in CONCEPT_WORDS and is_common(tail):
+            return [head, tail]
+    return [word]
 
 
 def _corrected(word: str, keywords: KeywordIndex, names: set[str]) -> str:
