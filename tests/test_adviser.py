@@ -434,3 +434,9 @@ def test_who_do_i_asks_where_to_turn(bot: CareerBot) -> None:
 def test_a_paragraphs_opening_sentence_comes_with_a_later_one_that_answers(bot: CareerBot) -> None:
     got = bot.ask("would getting certified help me stand out or is it a waste of money?")
     assert got.text.startswith("Although certification is not required, some managers choose to become")
+
+
+def test_a_compound_of_a_concept_word_reads_as_its_parts(bot: CareerBot) -> None:
+    got = bot.ask("yo whats the paycheck like for healthcare managers fr")
+    assert got.citations and got.citations[0].section == "Pay"
+    assert "full time" in bot.ask("what's the workload like?").text
