@@ -440,3 +440,10 @@ def test_a_compound_of_a_concept_word_reads_as_its_parts(bot: CareerBot) -> None
     got = bot.ask("yo whats the paycheck like for healthcare managers fr")
     assert got.citations and got.citations[0].section == "Pay"
     assert "full time" in bot.ask("what's the workload like?").text
+
+
+def test_what_the_occupation_does_opens_on_the_profiles_own_summary(bot: CareerBot) -> None:
+    got = bot.ask("What do medical and health services managers do?")
+    assert got.text.startswith("Medical and health services managers, also called")
+    assert "plan, direct, and coordinate" in got.text and "Create work schedules" in got.text
+    assert "plan, direct" not in bot.ask("What do health information managers do?").text  # a kind

@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose, table_unit
-from careerbot.core.forms import form_fit
+from careerbot.core.forms import AnswerType, form_fit
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, terms, tokens
 from careerbot.core.question import Query, asking_sentence
@@ -119,7 +119,17 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         if (p.covered - covered) - GENERIC_STEMS:
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
-    return _whole_paragraphs(chosen, picks, neighbours)
+    return _opening_first(q, picks, _whole_paragraphs(chosen, picks, neighbours))
+
+
+def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
+    """What the occupation is or does ("What do medical and health services managers do?")
+    is answered first by the profile's opening sentence, which says it ("... plan, direct,
+    and coordinate medical and health services"), when search found it."""
+    if q.answer_type != AnswerType.DEFINITION or not q.about_subject or q.kinds or q.persons:
+        return chosen
+    opening = next((p for p in picks if int(p.doc.metadata["start"]) == 0), None)
+    return chosen if opening is None or any(c is opening for c in chosen) else [opening, *chosen]
 
 
 def _topic_sentence(best: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
