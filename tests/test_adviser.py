@@ -126,7 +126,7 @@ def test_a_percent_sign_asks_for_the_percent_table(bot: CareerBot) -> None:
 def test_no_answer_opens_on_a_connective(bot: CareerBot) -> None:
     got = bot.ask("What license do some positions require?")
     assert not DANGLING.match(got.text)
-    assert got.text.startswith("A license is typically not required")
+    assert got.text.index("A license is typically not required") < got.text.index("However, some positions")
 
 
 def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
@@ -447,3 +447,10 @@ def test_what_the_occupation_does_opens_on_the_profiles_own_summary(bot: CareerB
     assert got.text.startswith("Medical and health services managers, also called")
     assert "plan, direct, and coordinate" in got.text and "Create work schedules" in got.text
     assert "plan, direct" not in bot.ask("What do health information managers do?").text  # a kind
+
+
+def test_a_paragraph_set_against_the_one_before_comes_with_its_opening(bot: CareerBot) -> None:
+    """"A license is typically not required in other areas" says which areas only beside
+    the paragraph before it."""
+    got = bot.ask("do i need a license for this or nah")
+    assert got.text.index("licensure for nursing home administrators") < got.text.index("other areas")

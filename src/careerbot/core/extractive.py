@@ -27,6 +27,9 @@ from careerbot.result import Answer
 _POINTS_BACK = re.compile(r"^[^.;:]{0,25}?\b(?:these|those|such)\s+[a-z]+", re.I)
 """A demonstrative early in a sentence ("In most states, these administrators must ...")
 points back to what the sentence before named; that sentence is quoted too."""
+_CONTRASTS = re.compile(r"^[^.;:]{0,40}?\bother\s+(?!than\b)[a-z]+", re.I)
+"""A paragraph opening on "other ..." ("A license is typically not required in other
+areas") sets itself against the paragraph before, whose opening sentence is quoted too."""
 WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
@@ -296,10 +299,18 @@ def with_leaned_on(
             firsts[c.passage_key] = c
     ids = {c.doc.metadata["id"] for c in chosen}
     for first in firsts.values():
-        if first.lead or not (DANGLING.match(first.text) or _POINTS_BACK.match(first.text)):
+        opens = first.start == first.passage_key[1]
+        if first.lead or not (DANGLING.match(first.text) or _POINTS_BACK.match(first.text)
+                              or opens and _CONTRASTS.match(first.text)):
             continue
-        before = [d for d in neighbours(first.doc) if int(d.metadata["passage_start"]) == first.passage_key[1]
+        section = neighbours(first.doc)
+        before = [d for d in section if int(d.metadata["passage_start"]) == first.passage_key[1]
                   and int(d.metadata["start"]) < first.start and d.metadata["id"] not in ids]
+        if not before and opens:  # "... in other areas": the paragraph before says which
+            earlier = [int(d.metadata["passage_start"]) for d in section
+                       if int(d.metadata["passage_start"]) < first.passage_key[1]]
+            before = [d for d in section if earlier and int(d.metadata["start"]) == max(earlier)
+                      and not d.page_content.rstrip().endswith("?") and d.metadata["id"] not in ids]
         if before:
             chosen.append(_as_candidate(before[-1], picks))
     return chosen
