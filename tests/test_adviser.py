@@ -454,3 +454,12 @@ def test_a_paragraph_set_against_the_one_before_comes_with_its_opening(bot: Care
     the paragraph before it."""
     got = bot.ask("do i need a license for this or nah")
     assert got.text.index("licensure for nursing home administrators") < got.text.index("other areas")
+
+
+def test_advice_about_a_named_thing_adds_what_another_section_says_of_it(bot: CareerBot) -> None:
+    """Education says master's degrees are "sometimes preferred"; Advancement that top
+    executive positions usually require one. A section repeating Education's sentences
+    (Education and Training) is no other view."""
+    got = bot.ask("Is a master's worth it for this career?")
+    assert "sometimes preferred" in got.text and "top level executive positions" in got.text
+    assert "Advancement" in {c.section for c in got.citations}

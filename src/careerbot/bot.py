@@ -19,7 +19,7 @@ from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts, extract
 from careerbot.core.intent import ASKED_ALREADY, OFFTOPIC, UNRELATED
-from careerbot.core.lexicon import GENERIC_STEMS, INTENTS
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
 from careerbot.core.question import (
     Query,
     analyse,
@@ -272,10 +272,30 @@ class CareerBot:
         # when the advice still fits the word budget beside it.
         asked_already = intent.closest >= ASKED_ALREADY and not base.refused
         answered = [a for a in facets if not a.refused]
-        parts = [base, *answered] if asks or asked_already else answered
+        itself = [base, *self._elsewhere(live, q, docs, base, named)] if asks else [base]
+        parts = [*itself, *answered] if asks or asked_already else answered
         if asked_already and not asks and len(merge(parts).text.split()) > ADVICE_BUDGET:
             parts = answered
         return (merge(parts, ADVICE_BUDGET) if parts else base), True
+
+    def _elsewhere(
+        self, live: Live, q: Query, docs: list[Document], base: Answer, named: list[str]
+    ) -> list[Answer]:
+        """What another section says of the thing advice is asked about ("should I get a
+        master's?": Education, and Advancement's "top level executive positions usually
+        require a master's degree"), when its answer names it."""
+        cited = {c.section for c in base.citations}
+        quoted = {c.quote for c in base.citations}
+        for _ in range(2):  # a section repeating the base's sentences is no other view
+            others = [d for d in docs if d.metadata["section"] not in cited]
+            more = self._extract(live, q, others) if others and named else None
+            if more is None or more.refused or not set(named) <= set(terms(more.text)):
+                return []
+            sentences = [s for c in more.citations for s in SENTENCE_BREAK.split(c.quote)]
+            if not any(s in seen for s in sentences for seen in quoted):
+                return [more]
+            cited |= {c.section for c in more.citations}
+        return []
 
     def _facet(self, live: Live, question: str, named: list[str]) -> Answer:
         q = analyse(question, [], live.retriever.keywords, live.subject, live.acronyms(),
