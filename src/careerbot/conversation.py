@@ -1,0 +1,157 @@
+"""The extractive conversation: a message read as small talk, a decline, advice composed
+from several sections, or an answer; a multi-part question answered part by part.
+
+Kept apart from :mod:`careerbot.bot`, which holds the API, the live index version and the
+LLM path; every function here works on one pinned :class:`~careerbot.live.Live` version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from langchain_core.documents import Document
+
+from careerbot import resources
+from careerbot.core import extractive
+from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
+from careerbot.core.intent import ASKED_ALREADY, OFFTOPIC, UNRELATED
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
+from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic, unquoted
+from careerbot.live import Live
+from careerbot.models.embeddings import LocalEmbeddings
+from careerbot.models.intents import IntentModel
+from careerbot.result import Answer
+
+History = Sequence[tuple[str, str]]
+
+
+def read(live: Live, question: str, turns: History) -> Query:
+    """A question analysed against one index version's vocabulary, names and subject."""
+    return analyse(question, turns, live.retriever.keywords, live.subject, live.acronyms(),
+                   live.occupation)
+
+
+def search(live: Live, q: Query, vector: Any = None) -> list[Document]:
+    """The passages for a question (its embedding reused when the search text is its own)."""
+    same = q.retrieval_text == q.text
+    return live.retriever.search(q.retrieval_text, vector if same else None)
+
+
+def extract(live: Live, q: Query, docs: list[Document]) -> Answer:
+    """The extractive answer to a read question from the passages found for it."""
+    return extractive.answer(q, docs, live.retriever.neighbours, live.retriever.keywords,
+                             live.title, live.sections)
+
+
+@dataclass
+class Conversation:
+    """Turns answered with no LLM, by the embedding model and the extractive answerer."""
+
+    embeddings: LocalEmbeddings
+    intents: IntentModel
+    suggestions: Callable[[], list[tuple[str, str]]]
+
+    def converse(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
+        """The reply: whole and, for a multi-part question, part by part; and whether it is
+        composed of several answers (advice or several parts)."""
+        whole, advice = self.turn(live, question, turns)
+        sides = compared(question)  # a comparison is answered side by side, not as a whole
+        parts = sides or split_parts(question)
+        if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
+            return whole, advice
+        # Each part is answered on its own; the whole question's answer stays for what no
+        # part's quotes hold (merge drops a quote inside another: one duty of a list).
+        # A later part reads the one before it as history ("..., and what share works in
+        # each?" leans on the industries the first part named).
+        asked = [self.turn(live, p, [*turns, (before, "")] if before else turns)[0]
+                 for before, p in zip(["", *parts[:-1]], parts, strict=True)]
+        answers = [a for a in asked if a.kind == "answer"]
+        answers[:0] = [whole] if whole.kind == "answer" and not sides else []
+        return (merge(answers) if answers else whole), True
+
+    def turn(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
+        """One question: small talk, a decline, advice from several sections, or an answer;
+        and whether it was read as asking for advice."""
+        q = read(live, question, turns)
+        if q.unrated and live.uses_a_word_like(q.unrated, self.embeddings):
+            q.unrated = None
+        vector = self.embeddings.encode_query(q.text)
+        said = unquoted(q.text, live.retriever.keywords.knows)
+        intent = self.intents.classify(vector if said == q.text else self.embeddings.encode_query(said))
+        asking = asking_sentence(q.text)
+        if asking != q.text:  # context first, then the question: the question's own intent
+            alone = self.intents.classify(self.embeddings.encode_query(asking))
+            intent = alone if alone.score > intent.score else intent
+        own = on_topic(replace(q, carried=[]), live.retriever.keywords)
+        topic = own or bool(q.carried)
+        # Without words of its own a message is small talk, off-topic, or (after an answer)
+        # a bare follow-up ("why?") that leans on the previous question.
+        bare = not own and (intent.label == OFFTOPIC or not q.carried)
+        searched = (topic or intent.advice) and not intent.clearly_offtopic
+        docs = search(live, q, vector) if searched else []
+        # Small talk that happens to use a profile word ("thanks, very useful") is still
+        # small talk: it is closer to a small-talk example than to any passage.
+        closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
+        intent = replace(intent, closest=closest)
+        chat = not q.injection and intent.chat(own)
+        unrelated = bool(docs) and closest < UNRELATED and not q.carried and not q.intents
+        if intent.clearly_offtopic or bare or chat or unrelated:
+            if chat or not intent.advice:
+                label = intent.label if chat else "decline"
+                examples = [s for s, _ in self.suggestions()]
+                return reply(label, live.title, examples, live.sections), False
+        if intent.overview and topic:
+            return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
+                                       live.title, live.sections), True
+        base = extract(live, q, docs)
+        if not intent.composed or base.refused and topic:
+            return base, intent.composed
+        # Each facet is asked about what the user named ("a nursing home administrator"),
+        # as a follow-up carries an earlier question's words.
+        clause = asking_clause(asking)
+        named = [t for t in q.terms if t in clause and live.retriever.keywords.knows(t)
+                 and t not in INTENTS and t not in GENERIC_STEMS]
+        facets = [_facet(live, f, named) for f in resources.examples("advice")[intent.label]]
+        # The question's own answer leads only when it names more than the occupation
+        # ("pros and cons of being a nursing home administrator"); else it is a near miss.
+        asks = topic and any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
+                             for t in q.terms + q.carried)
+        # A question the profile itself asks (an FAQ entry) gets that entry's answer first,
+        # when the advice still fits the word budget beside it.
+        asked_already = intent.closest >= ASKED_ALREADY and not base.refused
+        answered = [a for a in facets if not a.refused]
+        itself = [base, *_elsewhere(live, q, docs, base, named)] if asks else [base]
+        parts = [*itself, *answered] if asks or asked_already else answered
+        if asked_already and not asks and len(merge(parts).text.split()) > ADVICE_BUDGET:
+            parts = answered
+        return (merge(parts, ADVICE_BUDGET) if parts else base), True
+
+
+def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: list[str]) -> list[Answer]:
+    """What another section says of the thing advice is asked about ("should I get a
+    master's?": Education, and Advancement's "top level executive positions usually
+    require a master's degree"), when its answer names it."""
+    cited = {c.section for c in base.citations}
+    quoted = {c.quote for c in base.citations}
+    for _ in range(2):  # a section repeating the base's sentences is no other view
+        others = [d for d in docs if d.metadata["section"] not in cited]
+        more = extract(live, q, others) if others and named else None
+        if more is None or more.refused or not set(named) <= set(terms(more.text)):
+            return []
+        sentences = [s for c in more.citations for s in SENTENCE_BREAK.split(c.quote)]
+        if not any(s in seen for s in sentences for seen in quoted):
+            return [more]
+        cited |= {c.section for c in more.citations}
+    return []
+
+
+def _facet(live: Live, question: str, named: list[str]) -> Answer:
+    """One fixed question of composed advice, asked about what the user named."""
+    q = read(live, question, [])
+    q.carried = named
+    return extract(live, q, search(live, q))
+
+
+__all__ = ["Conversation", "extract", "read", "search"]
