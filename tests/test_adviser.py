@@ -463,3 +463,14 @@ def test_advice_about_a_named_thing_adds_what_another_section_says_of_it(bot: Ca
     got = bot.ask("Is a master's worth it for this career?")
     assert "sometimes preferred" in got.text and "top level executive positions" in got.text
     assert "Advancement" in {c.section for c in got.citations}
+
+
+def test_a_thing_named_with_digits_is_refused_and_the_users_own_figures_are_context(
+    bot: CareerBot,
+) -> None:
+    got = bot.ask("Do these managers get health insurance and a 401k through work?")
+    assert got.kind == "refusal" and "“401k”" in got.text
+    got = bot.ask("I'm a RN with 5 yrs experience, could I move into healthcare management?")
+    assert not got.refused and not got.text.startswith("The profile does not support")
+    assert bot.ask("Since the median pay is $50,000, is it worth it?").text.startswith(
+        "The profile does not support the figure in your question.")

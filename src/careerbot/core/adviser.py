@@ -14,15 +14,13 @@ from functools import partial
 from string import Template
 
 from careerbot import resources
-from careerbot.core.lexicon import INTENTS, MARKER, terms
+from careerbot.core.lexicon import ABOUT_ME, INTENTS, MARKER, terms
 from careerbot.result import Answer, Citation
 
 _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
          r"would|should|has|have)\b")
 _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})", re.I)
 _ASKING = re.compile(_ASKS, re.I)
-_ABOUT_ME = re.compile(r"(?:i|i'm|i’m|im|my|we|we're|our)\b", re.I)
-"""A statement about the user, which gives the question before it context."""
 MIN_PART_WORDS = 3
 MAX_SIDE_WORDS = 8
 """Longest side of a comparison read as a thing compared, not a clause."""
@@ -87,7 +85,7 @@ def split_parts(question: str) -> list[str]:
     for piece in (p.strip(" ,;") for p in _PARTS.split(question.strip())):
         if parts and piece and not _ASKING.match(parts[0]):
             parts[-1] = f"{parts[-1]}, {piece}"  # context before a question: one part with it
-        elif parts and _ABOUT_ME.match(piece) and not piece.endswith("?"):
+        elif parts and ABOUT_ME.match(piece) and not piece.endswith("?"):
             parts[-1] = f"{parts[-1]} {piece}"  # context after it ("... one? I am a nurse.")
         elif piece:
             parts.append(piece)

@@ -20,7 +20,7 @@ from careerbot.core.citations import compose, table_unit
 from careerbot.core.forms import AnswerType, form_fit
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, terms, tokens
-from careerbot.core.question import Query, asking_sentence
+from careerbot.core.question import Query, asking_sentence, claimed
 from careerbot.core.refusal import refusal, refusal_reason, related
 from careerbot.result import Answer
 
@@ -30,6 +30,8 @@ points back to what the sentence before named; that sentence is quoted too."""
 _CONTRASTS = re.compile(r"^[^.;:]{0,40}?\bother\s+(?!than\b)[a-z]+", re.I)
 """A paragraph opening on "other ..." ("A license is typically not required in other
 areas") sets itself against the paragraph before, whose opening sentence is quoted too."""
+_NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
+"""A token of digits and letters ("401k", "403b"): a name, not a quantity like "5"."""
 WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
@@ -332,11 +334,15 @@ def answer(
         sections = [str(d.metadata["section"]) for d in docs] + list(sections)
         offered = with_leaned_on(related(q, picks), picks, neighbours)
         return refusal(reason, title, sections, offered)
-    # A figure the user gives about themselves first ("I make about 45k. What could I earn?")
-    # is context, not a claim about the occupation; one in the asking sentence is.
-    claimed = set(tokens(asking_sentence(q.text)))
-    premise = any(n not in keywords.numbers and not is_year(n) and n in claimed for n in q.numbers)
-    result = compose(chosen, premise)
+    said = claimed(q.text)
+    unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
+    named = _NAMED_BY_DIGITS.findall(asking_sentence(q.text))
+    if unsupported and named and not any(is_number(t) for c in chosen for t in tokens(c.text)):
+        # "Do they get a 401k?": a thing named with digits, and no figure in the answer to
+        # set beside it: the profile has nothing on it.
+        return refusal(f"it never mentions {', '.join(f'“{w}”' for w in named)}", title,
+                       [str(d.metadata["section"]) for d in docs] + list(sections))
+    result = compose(chosen, bool(unsupported))
     if q.injection:
         result.notes.append("ignored instructions inside the question")
     return result

@@ -24,6 +24,8 @@ _WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|\$?\d[\d,]*(?:\.\d+)?%?|[a-z]+(?:['’
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 """Whitespace after sentence punctuation: a plain split for questions and generated text."""
+ABOUT_ME = re.compile(r"\s*(?:i|i'm|i’m|im|my|we|we're|our)\b", re.I)
+"""A statement about the user: context for a question, not a claim about the occupation."""
 BULLET = re.compile(r"^\s*(?:[•·▪‣◦]\s*|[*-]\s+|\d{1,2}[.)]\s+)")
 """A list-item marker at the start of a line ("• ", "- ", "* ", "1. ", "2) ")."""
 MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from careerbot.core.forms import AnswerType, answer_type, quantities
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
+    ABOUT_ME,
     CONCEPT_WORDS,
     CONCEPTS,
     GENERIC,
@@ -135,6 +136,15 @@ how many hours ...")."""
 _ASKS = re.compile(r"\b(how|what|which|who|whose|where|when|why|do|does|did|is|are|can|could|would|"
                    r"will|should)\b", re.I)
 """A question word or an auxiliary that opens a question: the clause that has one asks."""
+
+
+def claimed(text: str) -> set[str]:
+    """Terms of the asking sentence outside the clauses about the user: a figure there is a
+    claim about the occupation ("Since the median pay is $50,000, is it worth it?"); one
+    the user gives about themselves is context ("I'm a RN with 5 yrs experience, could
+    I ...?", "I make about 45k. What could I earn?")."""
+    clauses = _CLAUSE_BREAK.split(asking_sentence(text))
+    return set(term_set(" ".join(c for c in clauses if not ABOUT_ME.match(c))))
 
 
 def asking_clause(text: str) -> set[str]:
