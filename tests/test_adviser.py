@@ -474,3 +474,10 @@ def test_a_thing_named_with_digits_is_refused_and_the_users_own_figures_are_cont
     assert not got.refused and not got.text.startswith("The profile does not support")
     assert bot.ask("Since the median pay is $50,000, is it worth it?").text.startswith(
         "The profile does not support the figure in your question.")
+
+
+def test_a_word_right_after_the_fact_asked_for_names_that_fact(bot: CareerBot) -> None:
+    """"the pay scale", "the pay threshold" name the pay; "a hospital CEO" is another job."""
+    got = bot.ask("whats the salary like if ur at the very bottom of the pay scale")
+    assert not got.refused and "$60,780" in got.text
+    assert bot.ask("How much does a hospital CEO make?").refused

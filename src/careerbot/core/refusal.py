@@ -14,7 +14,7 @@ from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
 from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, stem, tokens
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, is_number, is_year, stem, tokens
 from careerbot.core.question import Query, asking_clause
 from careerbot.result import Answer
 
@@ -55,7 +55,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
         # A kind of the subject ("clinical managers") is one however often the profile
         # uses the word: the figure must be given for that kind.
-        covered |= form_words(q.text)
+        covered |= form_words(q.text) | _facets_of(q, covered)
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
         if missing:
@@ -63,6 +63,16 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     if best.score < 0.35:
         return "no passage answers it closely enough"
     return None
+
+
+_MEASURES = INTENTS | {"high", "low"}
+
+
+def _facets_of(q: Query, covered: set[str]) -> set[str]:
+    """Words right next to a kind of fact the answer gives ("the pay scale", "the pay
+    threshold", "the high end"): a way of naming that fact, not another thing."""
+    said = [stem(t) for t in tokens(q.text)]
+    return {b for a, b in zip(said, said[1:], strict=False) if a in _MEASURES & covered}
 
 
 RELATED_MIN = 0.33
