@@ -50,18 +50,24 @@ test: install-test index
 	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
 	# below issue 11's targets, which are not reached yet.
 	$(BIN)/careerbot eval evals/blind.jsonl --out evals/last-run/blind \
-		--fail-under fact_recall=0.93 --fail-under citation_support=0.95 \
-		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.86 \
+		--fail-under fact_recall=0.955 --fail-under citation_support=0.965 \
+		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.875 \
 		--fail-under smalltalk_handled=0.95 --fail-under forbidden_violations=0 \
 		--fail-under dangling_openers=0
 	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
-		--fail-under fact_recall=0.92 --fail-under paraphrase_consistency=0.69 \
+		--fail-under fact_recall=0.94 --fail-under paraphrase_consistency=0.73 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
-	# dev.jsonl: a third blind writer's set, the tuning set of the fourth round.
+	# dev.jsonl and dev2.jsonl: blind writers' sets, the tuning sets of the fourth and
+	# fifth rounds.
 	$(BIN)/careerbot eval evals/dev.jsonl --out evals/last-run/dev \
-		--fail-under fact_recall=0.82 --fail-under citation_support=0.85 \
-		--fail-under answerable_refused=0.05 --fail-under unanswerable_refused=0.78 \
+		--fail-under fact_recall=0.89 --fail-under citation_support=0.91 \
+		--fail-under answerable_refused=0.02 --fail-under unanswerable_refused=0.78 \
 		--fail-under smalltalk_handled=0.99 --fail-under forbidden_violations=0 \
+		--fail-under dangling_openers=0
+	$(BIN)/careerbot eval evals/dev2.jsonl --out evals/last-run/dev2 \
+		--fail-under fact_recall=0.79 --fail-under citation_support=0.815 \
+		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.50 \
+		--fail-under smalltalk_handled=0.84 --fail-under forbidden_violations=0 \
 		--fail-under dangling_openers=0
 	# blind2 and blind3: run and reported, never read to change the code.
 	$(BIN)/careerbot eval evals/blind2.jsonl --out evals/last-run/blind2 \
