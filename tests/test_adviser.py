@@ -481,3 +481,12 @@ def test_a_word_right_after_the_fact_asked_for_names_that_fact(bot: CareerBot) -
     got = bot.ask("whats the salary like if ur at the very bottom of the pay scale")
     assert not got.refused and "$60,780" in got.text
     assert bot.ask("How much does a hospital CEO make?").refused
+
+
+def test_examples_after_a_question_belong_to_it(bot: CareerBot) -> None:
+    """"like ..." gives examples of what the question asks: no second part."""
+    assert split_parts("how stressful is this job really? like what are burnout rates") == [
+        "how stressful is this job really? like what are burnout rates"]
+    got = bot.ask("how stressful is this job really? like what are burnout rates")
+    assert got.kind == "refusal" and "how stressful" in got.text
+    assert bot.ask("what kind of benefits do they get? like health insurance, 401k, PTO").refused

@@ -130,6 +130,7 @@ def test_the_asking_sentence_is_the_last_one_with_a_question_mark() -> None:
     assert asking_sentence("how many openings a year? just want a ballpark") == "how many openings a year?"
     assert asking_sentence("I'm a nurse. How do I start?") == "How do I start?"
     assert asking_sentence("tell me about pay") == "tell me about pay"
+    assert asking_sentence("what benefits? like a 401k") == "what benefits? like a 401k"
 
 
 def test_the_asking_clause_is_the_last_one_with_a_question_word() -> None:

@@ -14,7 +14,7 @@ from functools import partial
 from string import Template
 
 from careerbot import resources
-from careerbot.core.lexicon import ABOUT_ME, INTENTS, MARKER, terms
+from careerbot.core.lexicon import ABOUT_ME, EXAMPLES, INTENTS, MARKER, terms
 from careerbot.result import Answer, Citation
 
 _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
@@ -85,8 +85,10 @@ def split_parts(question: str) -> list[str]:
     for piece in (p.strip(" ,;") for p in _PARTS.split(question.strip())):
         if parts and piece and not _ASKING.match(parts[0]):
             parts[-1] = f"{parts[-1]}, {piece}"  # context before a question: one part with it
-        elif parts and ABOUT_ME.match(piece) and not piece.endswith("?"):
-            parts[-1] = f"{parts[-1]} {piece}"  # context after it ("... one? I am a nurse.")
+        elif parts and (ABOUT_ME.match(piece) and not piece.endswith("?") or EXAMPLES.match(piece)):
+            # context after it ("... one? I am a nurse."), or examples of what it asks
+            # ("what benefits do they get? like health insurance, 401k")
+            parts[-1] = f"{parts[-1]} {piece}"
         elif piece:
             parts.append(piece)
     if len(parts) < 2 or any(len(p.split()) < MIN_PART_WORDS for p in parts):

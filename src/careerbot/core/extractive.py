@@ -19,7 +19,16 @@ from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose, table_unit
 from careerbot.core.forms import AnswerType, form_fit
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import DANGLING, GENERIC_STEMS, is_number, is_year, term_set, terms, tokens
+from careerbot.core.lexicon import (
+    DANGLING,
+    GENERIC_STEMS,
+    SENTENCE_BREAK,
+    is_number,
+    is_year,
+    term_set,
+    terms,
+    tokens,
+)
 from careerbot.core.question import Query, asking_sentence, claimed
 from careerbot.core.refusal import refusal, refusal_reason, related
 from careerbot.result import Answer
@@ -258,9 +267,9 @@ def _asks_for_list(q: Query, best: Candidate) -> bool:
     """The question matches the list's lead rather than one of its items."""
     lead_terms = term_set(best.lead)
     own_terms = term_set(best.text)
-    # The sentence that asks counts, not an aside after it ("... hire these people? like
-    # just hospitals or what").
-    said = set(terms(asking_sentence(q.text)))
+    # The sentence that asks counts, not an aside or example after it ("... hire these
+    # people? like just hospitals or what").
+    said = set(terms(SENTENCE_BREAK.split(asking_sentence(q.text))[0]))
     asked = ({t for t in q.terms if t in said} | set(q.carried)) - GENERIC_STEMS
     return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
 

@@ -26,6 +26,8 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 """Whitespace after sentence punctuation: a plain split for questions and generated text."""
 ABOUT_ME = re.compile(r"\s*(?:i|i'm|i’m|im|my|we|we're|our)\b", re.I)
 """A statement about the user: context for a question, not a claim about the occupation."""
+EXAMPLES = re.compile(r"\s*(?:like|e\.g\.|eg|for example|for instance|such as)\b", re.I)
+"""A piece opening on "like ...": examples of what the question before it asks."""
 BULLET = re.compile(r"^\s*(?:[•·▪‣◦]\s*|[*-]\s+|\d{1,2}[.)]\s+)")
 """A list-item marker at the start of a line ("• ", "- ", "* ", "1. ", "2) ")."""
 MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")

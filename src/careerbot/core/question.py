@@ -7,6 +7,7 @@ recognised by :mod:`careerbot.core.forms`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from careerbot.core.lexicon import (
     ABOUT_ME,
     CONCEPT_WORDS,
     CONCEPTS,
+    EXAMPLES,
     GENERIC,
     GENERIC_STEMS,
     INTENTS,
@@ -107,10 +109,16 @@ def focus(question: str) -> tuple[str, bool]:
 def asking_sentence(text: str) -> str:
     """The last sentence of a message that asks: after any context the user gives first
     ("I'm a registered nurse. How could I become one?"), before any aside after it ("how
-    many openings a year? just want a ballpark"). The last sentence when none has a "?"."""
+    many openings a year? just want a ballpark") except examples of what it asks. The last
+    sentence when none has a "?"."""
     sentences = [s for s in SENTENCE_BREAK.split(text.strip()) if s.strip()]
-    asks = [s for s in sentences if s.rstrip().endswith("?")]
-    return (asks or sentences or [text])[-1]
+    if not sentences:
+        return text
+    asks = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
+    last = asks[-1] if asks else len(sentences) - 1
+    # Examples after it ("what benefits do they get? like health insurance, 401k") are part of it.
+    examples = itertools.takewhile(lambda s: bool(EXAMPLES.match(s)), sentences[last + 1:])
+    return " ".join([sentences[last], *examples])
 
 
 _QUOTED = re.compile(r"(?<![\w’'])['\"‘“]([^'\"‘’“”]{1,60})['\"’”](?![\w’'])")
@@ -223,7 +231,7 @@ def analyse(
     q.about_subject |= not history and bool(_THEM.search(text))
     q.excluded = {stem(w) for m in _NEGATED.finditer(text) for w in m.groups() if w} - STOPWORDS
     q.terms = [t for t in q.terms if t not in q.excluded]
-    q.answer_type = answer_type(text, q.terms)
+    q.answer_type = answer_type(asking_sentence(text), q.terms)
     q.quantities = quantities(text)
     asked = asked_property(text)
     # "How long / how big ..." asks for a figure (see FORMS); only a quality can go unrated.
