@@ -490,3 +490,8 @@ def test_examples_after_a_question_belong_to_it(bot: CareerBot) -> None:
     got = bot.ask("how stressful is this job really? like what are burnout rates")
     assert got.kind == "refusal" and "how stressful" in got.text
     assert bot.ask("what kind of benefits do they get? like health insurance, 401k, PTO").refused
+
+
+def test_they_after_a_question_about_the_occupation_is_the_occupation(bot: CareerBot) -> None:
+    turns = [("how many people do this job?", "They held about 480,700 jobs.")]
+    assert "work in offices" in bot.ask("and where do most of them work?", history=turns).text
