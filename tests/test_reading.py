@@ -1,0 +1,113 @@
+"""Reading a message as meant, on the real index and model: names and acronyms as written,
+the sentence and clause that ask, asides and examples after a question, what "they" stands
+for, words that name the fact asked for; and what to quote beside the best sentence."""
+
+from __future__ import annotations
+
+from careerbot import CareerBot
+from careerbot.core.adviser import split_parts
+
+
+def test_figure_words_names_and_asides_read_as_meant(bot: CareerBot) -> None:
+    """'average' asks for a figure, it is no missing thing; an aside after the question asks
+    nothing; a capitalised name is not respelt into an English word, and is named in full."""
+    got = bot.ask("wat is the avrage salery for healthcare managers")
+    assert not got.refused and "$101,340" in got.text
+    got = bot.ask("ok but roughly how many openings pop up each year? just want a ballpark")
+    assert not got.refused and "56,600" in got.text
+    got = bot.ask("What does a hospital administrator at Kaiser Permanente get paid?")
+    assert got.kind == "refusal" and "“Kaiser Permanente”" in got.text
+    assert bot.ask("What's the average age of medical and health services managers?").refused
+    got = bot.ask("where do i get CNHA certification from")
+    assert not got.refused and "American College of Health Care Administrators" in got.text
+
+
+def test_they_with_nothing_said_before_is_searched_as_the_occupation(bot: CareerBot) -> None:
+    got = bot.ask("where do most of them work?")
+    assert "work in offices" in got.text and not got.refused
+
+
+def test_an_aside_after_the_question_does_not_narrow_a_list(bot: CareerBot) -> None:
+    got = bot.ask("what kinda places even hire these people? like just hospitals or what")
+    assert "Hospitals; state, local, and private: 30%" in got.text
+    assert "Offices of physicians: 12%" in got.text
+
+
+def test_a_figure_is_found_in_the_paragraph_that_names_the_topic(bot: CareerBot) -> None:
+    """The sentence naming the master's holds no duration; the next one in its paragraph
+    does ("Graduate programs often last between 2 and 3 years")."""
+    got = bot.ask("how long does the master's usually take?")
+    assert not got.refused and "between 2 and 3 years" in got.text
+    assert bot.ask("How long is the national licensing exam?").refused
+
+
+def test_who_do_i_asks_where_to_turn(bot: CareerBot) -> None:
+    got = bot.ask("who do i check with about degree programs in healthcare management?")
+    assert got.text.startswith("For more information about academic programs")
+    assert "Association of University Programs in Health Administration" in got.text
+
+
+def test_a_paragraphs_opening_sentence_comes_with_a_later_one_that_answers(bot: CareerBot) -> None:
+    got = bot.ask("would getting certified help me stand out or is it a waste of money?")
+    assert got.text.startswith("Although certification is not required, some managers choose to become")
+
+
+def test_a_compound_of_a_concept_word_reads_as_its_parts(bot: CareerBot) -> None:
+    got = bot.ask("yo whats the paycheck like for healthcare managers fr")
+    assert got.citations and got.citations[0].section == "Pay"
+    assert "full time" in bot.ask("what's the workload like?").text
+
+
+def test_what_the_occupation_does_opens_on_the_profiles_own_summary(bot: CareerBot) -> None:
+    got = bot.ask("What do medical and health services managers do?")
+    assert got.text.startswith("Medical and health services managers, also called")
+    assert "plan, direct, and coordinate" in got.text and "Create work schedules" in got.text
+    assert "plan, direct" not in bot.ask("What do health information managers do?").text  # a kind
+
+
+def test_a_paragraph_set_against_the_one_before_comes_with_its_opening(bot: CareerBot) -> None:
+    """"A license is typically not required in other areas" says which areas only beside
+    the paragraph before it."""
+    got = bot.ask("do i need a license for this or nah")
+    assert got.text.index("licensure for nursing home administrators") < got.text.index("other areas")
+
+
+def test_advice_about_a_named_thing_adds_what_another_section_says_of_it(bot: CareerBot) -> None:
+    """Education says master's degrees are "sometimes preferred"; Advancement that top
+    executive positions usually require one. A section repeating Education's sentences
+    (Education and Training) is no other view."""
+    got = bot.ask("Is a master's worth it for this career?")
+    assert "sometimes preferred" in got.text and "top level executive positions" in got.text
+    assert "Advancement" in {c.section for c in got.citations}
+
+
+def test_a_thing_named_with_digits_is_refused_and_the_users_own_figures_are_context(
+    bot: CareerBot,
+) -> None:
+    got = bot.ask("Do these managers get health insurance and a 401k through work?")
+    assert got.kind == "refusal" and "“401k”" in got.text
+    got = bot.ask("I'm a RN with 5 yrs experience, could I move into healthcare management?")
+    assert not got.refused and not got.text.startswith("The profile does not support")
+    assert bot.ask("Since the median pay is $50,000, is it worth it?").text.startswith(
+        "The profile does not support the figure in your question.")
+
+
+def test_a_word_right_after_the_fact_asked_for_names_that_fact(bot: CareerBot) -> None:
+    """"the pay scale", "the pay threshold" name the pay; "a hospital CEO" is another job."""
+    got = bot.ask("whats the salary like if ur at the very bottom of the pay scale")
+    assert not got.refused and "$60,780" in got.text
+    assert bot.ask("How much does a hospital CEO make?").refused
+
+
+def test_examples_after_a_question_belong_to_it(bot: CareerBot) -> None:
+    """"like ..." gives examples of what the question asks: no second part."""
+    assert split_parts("how stressful is this job really? like what are burnout rates") == [
+        "how stressful is this job really? like what are burnout rates"]
+    got = bot.ask("how stressful is this job really? like what are burnout rates")
+    assert got.kind == "refusal" and "how stressful" in got.text
+    assert bot.ask("what kind of benefits do they get? like health insurance, 401k, PTO").refused
+
+
+def test_they_after_a_question_about_the_occupation_is_the_occupation(bot: CareerBot) -> None:
+    turns = [("how many people do this job?", "They held about 480,700 jobs.")]
+    assert "work in offices" in bot.ask("and where do most of them work?", history=turns).text
