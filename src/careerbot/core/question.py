@@ -176,13 +176,16 @@ def analyse(
     ``occupation`` its name, which "they" stands for when nothing was said before."""
     spelled, spelled_names = spell_out(question, acronyms or {})
     text, injection = focus(spelled)
-    previous = analyse(history[-1][0], history[:-1], keywords, subject, acronyms, occupation) \
-        if history else None
-    general = previous is None or not (previous.kinds or previous.persons)
-    if occupation and general and not subject & set(terms(text)):
+    def earlier() -> Query:  # the previous question, read only when needed
+        return analyse(history[-1][0], history[:-1], keywords, subject, acronyms, occupation)
+
+    previous: Query | None = None
+    if occupation and _THEY.search(text) and not subject & set(terms(text)):
         # "where do most of them work?" is searched as the question about the occupation,
         # unless an earlier question named other people ("what do clinical managers do?").
-        text = _THEY.sub(occupation, text)
+        previous = earlier() if history else None
+        if previous is None or not (previous.kinds or previous.persons):
+            text = _THEY.sub(occupation, text)
     names = written_as_names(text)
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
     words = words_of(text)
@@ -241,7 +244,8 @@ def analyse(
     # "How long / how big ..." asks for a figure (see FORMS); only a quality can go unrated.
     if asked and q.answer_type == "text" and not keywords.knows(stem(keywords.correct(asked))):
         q.unrated = asked
-    if previous is not None and (is_follow_up(text, q) or not on_topic(q, keywords)):
+    if history and (is_follow_up(text, q) or not on_topic(q, keywords)):
+        previous = previous or earlier()
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         if not q.intents:
             q.carried += [t for t in previous.terms if t in INTENTS]
