@@ -37,6 +37,14 @@ index: install
 run: index
 	$(BIN)/careerbot chat
 
+# $(call conversation_gates,SET,RECALL,SUPPORT,ANSWERABLE_REFUSED,UNANSWERABLE_REFUSED,SMALLTALK):
+# evals/SET.jsonl gated on every conversation metric, its report in evals/last-run/SET.
+conversation_gates = $(BIN)/careerbot eval evals/$(1).jsonl --out evals/last-run/$(1) \
+	--fail-under fact_recall=$(2) --fail-under citation_support=$(3) \
+	--fail-under answerable_refused=$(4) --fail-under unanswerable_refused=$(5) \
+	--fail-under smalltalk_handled=$(6) --fail-under forbidden_violations=0 \
+	--fail-under dangling_openers=0
+
 test: install-test index
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src/careerbot
@@ -49,26 +57,14 @@ test: install-test index
 	# Blind sets, written by writers who saw neither the code nor evals/ (see README,
 	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
 	# below issue 11's targets, which are not reached yet.
-	$(BIN)/careerbot eval evals/blind.jsonl --out evals/last-run/blind \
-		--fail-under fact_recall=0.955 --fail-under citation_support=0.965 \
-		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.875 \
-		--fail-under smalltalk_handled=0.95 --fail-under forbidden_violations=0 \
-		--fail-under dangling_openers=0
+	$(call conversation_gates,blind,0.955,0.965,0.01,0.875,0.95)
 	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
 		--fail-under fact_recall=0.94 --fail-under paraphrase_consistency=0.73 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
 	# dev.jsonl and dev2.jsonl: blind writers' sets, the tuning sets of the fourth and
 	# fifth rounds.
-	$(BIN)/careerbot eval evals/dev.jsonl --out evals/last-run/dev \
-		--fail-under fact_recall=0.89 --fail-under citation_support=0.91 \
-		--fail-under answerable_refused=0.02 --fail-under unanswerable_refused=0.78 \
-		--fail-under smalltalk_handled=0.99 --fail-under forbidden_violations=0 \
-		--fail-under dangling_openers=0
-	$(BIN)/careerbot eval evals/dev2.jsonl --out evals/last-run/dev2 \
-		--fail-under fact_recall=0.79 --fail-under citation_support=0.815 \
-		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.50 \
-		--fail-under smalltalk_handled=0.84 --fail-under forbidden_violations=0 \
-		--fail-under dangling_openers=0
+	$(call conversation_gates,dev,0.89,0.91,0.02,0.78,0.99)
+	$(call conversation_gates,dev2,0.79,0.815,0.01,0.50,0.84)
 	# blind2 and blind3: run and reported, never read to change the code.
 	$(BIN)/careerbot eval evals/blind2.jsonl --out evals/last-run/blind2 \
 		--fail-under forbidden_violations=0

@@ -30,7 +30,7 @@ from careerbot.core.lexicon import (
     tokens,
 )
 from careerbot.core.question import Query, asking_sentence, claimed
-from careerbot.core.refusal import refusal, refusal_reason, related
+from careerbot.core.refusal import refusal, refusal_reason, related, unnamed_thing
 from careerbot.result import Answer
 
 _POINTS_BACK = re.compile(r"^[^.;:]{0,25}?\b(?:these|those|such)\s+[a-z]+", re.I)
@@ -39,8 +39,6 @@ points back to what the sentence before named; that sentence is quoted too."""
 _CONTRASTS = re.compile(r"^[^.;:]{0,40}?\bother\s+(?!than\b)[a-z]+", re.I)
 """A paragraph opening on "other ..." ("A license is typically not required in other
 areas") sets itself against the paragraph before, whose opening sentence is quoted too."""
-_NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
-"""A token of digits and letters ("401k", "403b"): a name, not a quantity like "5"."""
 WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
@@ -318,9 +316,9 @@ def with_leaned_on(
         before = [d for d in section if int(d.metadata["passage_start"]) == first.passage_key[1]
                   and int(d.metadata["start"]) < first.start and d.metadata["id"] not in ids]
         if not before and opens:  # "... in other areas": the paragraph before says which
-            earlier = [int(d.metadata["passage_start"]) for d in section
-                       if int(d.metadata["passage_start"]) < first.passage_key[1]]
-            before = [d for d in section if earlier and int(d.metadata["start"]) == max(earlier)
+            earlier = max((int(d.metadata["passage_start"]) for d in section
+                           if int(d.metadata["passage_start"]) < first.passage_key[1]), default=None)
+            before = [d for d in section if int(d.metadata["start"]) == earlier
                       and not d.page_content.rstrip().endswith("?") and d.metadata["id"] not in ids]
         if before:
             chosen.append(_as_candidate(before[-1], picks))
@@ -338,19 +336,13 @@ def answer(
     """Answer an analysed question from retrieved chunks, or refuse with the reason."""
     picks = score_units(q, docs, keywords)
     chosen = with_leaned_on(choose(q, picks, neighbours), picks, neighbours)
-    reason = refusal_reason(q, chosen, keywords)
+    said = claimed(q.text)
+    unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
+    reason = refusal_reason(q, chosen, keywords) or (unnamed_thing(q, chosen) if unsupported else None)
     if reason:
         sections = [str(d.metadata["section"]) for d in docs] + list(sections)
         offered = with_leaned_on(related(q, picks), picks, neighbours)
         return refusal(reason, title, sections, offered)
-    said = claimed(q.text)
-    unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
-    named = _NAMED_BY_DIGITS.findall(asking_sentence(q.text))
-    if unsupported and named and not any(is_number(t) for c in chosen for t in tokens(c.text)):
-        # "Do they get a 401k?": a thing named with digits, and no figure in the answer to
-        # set beside it: the profile has nothing on it.
-        return refusal(f"it never mentions {', '.join(f'“{w}”' for w in named)}", title,
-                       [str(d.metadata["section"]) for d in docs] + list(sections))
     result = compose(chosen, bool(unsupported))
     if q.injection:
         result.notes.append("ignored instructions inside the question")

@@ -15,7 +15,7 @@ from careerbot.core.citations import compose
 from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, is_number, is_year, stem, tokens
-from careerbot.core.question import Query, asking_clause
+from careerbot.core.question import Query, asking_clause, asking_sentence
 from careerbot.result import Answer
 
 
@@ -62,6 +62,20 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
             return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
         return "no passage answers it closely enough"
+    return None
+
+
+_NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
+"""A token of digits and letters ("401k", "403b"): a name, not a quantity like "5"."""
+
+
+def unnamed_thing(q: Query, chosen: Sequence[Candidate]) -> str | None:
+    """Why a question whose figure the profile lacks is not answered when that figure is a
+    thing named with digits ("Do they get a 401k?") and the answer holds no figure to set
+    beside it: the profile has nothing on it."""
+    named = _NAMED_BY_DIGITS.findall(asking_sentence(q.text))
+    if named and not any(is_number(t) for c in chosen for t in tokens(c.text)):
+        return f"it never mentions {_quote_list(named)}"
     return None
 
 
@@ -126,4 +140,4 @@ def refusal(
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
-__all__ = ["refusal", "refusal_reason", "related"]
+__all__ = ["refusal", "refusal_reason", "related", "unnamed_thing"]
