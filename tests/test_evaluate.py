@@ -240,7 +240,20 @@ def test_load_questions_parses_every_field(tmp_path):
     assert second.origin == f"{path}:3"
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl"])
+def test_small_talk_is_neither_answerable_nor_unanswerable(tmp_path):
+    """A writer may mark "hi" unanswerable; a friendly reply is no failure to refuse."""
+    line = ('{"id": "s", "question": "hi", "expected_facts": [], "answerable": false, '
+            '"expected_kind": "smalltalk"}')
+    (hi,) = load_questions([write(tmp_path, "q.jsonl", line)])
+    assert hi.answerable is None
+    reply = Answer(text="Hello! Ask me about pay.", kind="smalltalk")
+    m = compute_metrics([score(hi, reply, 1.0)])
+    assert m["unanswerable_refused"] is None and m["smalltalk_handled"] == 1.0
+
+
+@pytest.mark.parametrize("name", ["questions.jsonl", "smoke.jsonl", "blind.jsonl", "blind2.jsonl",
+                                  "blind3.jsonl", "blind4.jsonl", "dev.jsonl", "dev2.jsonl",
+                                  "dev3.jsonl", "paraphrases.jsonl"])
 def test_shipped_question_files_are_valid(name):
     questions = load_questions([ROOT / "evals" / name])
     assert questions and all(isinstance(x, EvalQuestion) for x in questions)

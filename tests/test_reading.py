@@ -111,3 +111,11 @@ def test_examples_after_a_question_belong_to_it(bot: CareerBot) -> None:
 def test_they_after_a_question_about_the_occupation_is_the_occupation(bot: CareerBot) -> None:
     turns = [("how many people do this job?", "They held about 480,700 jobs.")]
     assert "work in offices" in bot.ask("and where do most of them work?", history=turns).text
+
+
+def test_a_follow_up_nearer_a_passage_than_off_topic_is_no_decline(bot: CareerBot) -> None:
+    """Read with the pay it leans on, "the number in the middle" is about the profile;
+    arithmetic after the same question is still declined."""
+    pay = [("what's the pay range?", "")]
+    assert bot.ask("so what's the number in the middle then?", pay).kind != "decline"
+    assert bot.ask("what's 2+2?", pay).kind == "decline"

@@ -88,13 +88,15 @@ class Conversation:
         topic = own or bool(q.carried)
         # Without words of its own a message is small talk, off-topic, or (after an answer)
         # a bare follow-up ("why?") that leans on the previous question.
-        bare = not own and (intent.label == OFFTOPIC or not q.carried)
         searched = (topic or intent.advice) and not intent.clearly_offtopic
         docs = search(live, q, vector) if searched else []
         # Small talk that happens to use a profile word ("thanks, very useful") is still
         # small talk: it is closer to a small-talk example than to any passage.
         closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
         intent = replace(intent, closest=closest)
+        # A follow-up read with the words it leans on ("so what's the number in the middle
+        # then?" after pay) is off-topic only when nearer an off-topic example than a passage.
+        bare = not own and (intent.label == OFFTOPIC and intent.score >= closest or not q.carried)
         chat = not q.injection and intent.chat(own)
         unrelated = bool(docs) and closest < UNRELATED and not q.carried and not q.intents
         if intent.clearly_offtopic or bare or chat or unrelated:

@@ -63,7 +63,8 @@ def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
         unit = table_unit(str(picks[0].doc.metadata["passage"]))
         shown = render(picks, unit) if unit else quote
         cut = DANGLING.match(shown) and not _follows(before, picks[0].doc.metadata)
-        shown = f"[…] {shown}" if cut else shown
+        shown = f"[…] {shown}" if cut or picks[0].doc.metadata.get("cut_before") else shown
+        shown = f"{shown} […]" if picks[-1].doc.metadata.get("cut_after") else shown
         before = picks[0].doc.metadata
         parts.append(f"{shown[:-1]} [{n}]{shown[-1]}" if shown[-1] in ".!?" else f"{shown} [{n}]")
         meta = picks[0].doc.metadata

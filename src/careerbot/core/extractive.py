@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate, Neighbours
 from careerbot.core.citations import compose, table_unit
-from careerbot.core.forms import AnswerType, form_fit
+from careerbot.core.forms import AnswerType, form_fit, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     DANGLING,
@@ -119,7 +119,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         top = _extreme_row(q, rows)
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
     else:
-        chosen += _topic_sentence(best, picks, neighbours) + _continuation(best, picks, neighbours)
+        chosen += _topic_sentence(q, best, picks, neighbours) + _continuation(best, picks, neighbours)
     covered = set().union(*(p.covered for p in chosen))
     for p in picks[1:]:
         if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
@@ -131,7 +131,8 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         if (p.covered - covered) - GENERIC_STEMS:
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
-    return _opening_first(q, picks, _whole_paragraphs(chosen, picks, neighbours))
+    chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
+    return [_asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
 
 
 def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
@@ -144,10 +145,13 @@ def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) ->
     return chosen if opening is None or any(c is opening for c in chosen) else [opening, *chosen]
 
 
-def _topic_sentence(best: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
+def _topic_sentence(
+    q: Query, best: Candidate, picks: list[Candidate], neighbours: Neighbours
+) -> list[Candidate]:
     """A paragraph's opening sentence states its point ("Although certification is not
     required, some managers choose to become certified."): a later sentence that answers is
-    quoted with it when the opening names what the question asks about too."""
+    quoted with it when the opening names what the question asks about too, and states no
+    figure of another thing than the one asked for."""
     if best.kind != "sentence" or best.lead or best.start == best.passage_key[1]:
         return []
     paragraph = [d for d in neighbours(best.doc) if int(d.metadata["passage_start"]) == best.passage_key[1]]
@@ -155,15 +159,20 @@ def _topic_sentence(best: Candidate, picks: list[Candidate], neighbours: Neighbo
             d.page_content.rstrip().endswith("?") for d in paragraph):
         return []  # a list, or an FAQ entry, whose opening is no point of its own
     opening = _as_candidate(paragraph[0], picks)
-    return [opening] if opening.covered & best.covered - GENERIC_STEMS else []
+    asked = best.covered - GENERIC_STEMS
+    other = is_figure(q) and _other_figure(opening, asked)
+    return [opening] if opening.covered & asked and not other else []
 
 
 def _whole_paragraphs(
-    chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
+    q: Query, chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
 ) -> list[Candidate]:
     """When the best sentence, or two sentences, of a short paragraph answer, the paragraph
     is the answer: its other sentences complete it ("Most work full time" beside "Some
-    work more than 40 hours")."""
+    work more than 40 hours"). A paragraph stating other figures besides the one asked for
+    is no whole answer to it ("the median wage?" gets no top 10 percent): it is left
+    as chosen."""
+    figure = is_figure(q)
     for p in list(chosen):
         same = [c for c in chosen if c.passage_key == p.passage_key]
         if len(same) < 2 and p is not chosen[0] or any(c.kind == "row" for c in same) \
@@ -174,8 +183,49 @@ def _whole_paragraphs(
         asks = any(d.page_content.rstrip().endswith("?") for d in paragraph)
         if not asks and sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
             ids = {c.doc.metadata["id"] for c in chosen}
-            chosen += [_as_candidate(d, picks) for d in paragraph if d.metadata["id"] not in ids]
+            asked = set().union(*(c.covered for c in same)) - GENERIC_STEMS
+            more = [_as_candidate(d, picks) for d in paragraph if d.metadata["id"] not in ids]
+            if not (figure and any(_other_figure(c, asked) for c in more)):
+                chosen += more
     return chosen
+
+
+_CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")
+
+
+def _asked_clause(q: Query, c: Candidate) -> Candidate:
+    """Of a sentence joining clauses that each state a figure ("The lowest 10 percent
+    earned less than $60,780, and the highest 10 percent earned more than $205,620"), the
+    clause that alone holds a word of the question ("the top earners?": the highest), cut
+    out verbatim; the sentence whole when no one clause is asked more than the others."""
+    if c.kind != "sentence" or c.lead:
+        return c
+    pieces, at = [], 0
+    for m in [*_CLAUSE_BREAK.finditer(c.text), None]:
+        end = m.start() if m else len(c.text)
+        pieces.append((at, c.text[at:end]))
+        at = m.end() if m else at
+    if len(pieces) < 2 or not all(_holds_figure(text) for _, text in pieces):
+        return c
+    asked = set(q.terms) - GENERIC_STEMS
+    own = [term_set(text) & asked for _, text in pieces]
+    alone = [i for i, o in enumerate(own) if o - set().union(*(x for j, x in enumerate(own) if j != i))]
+    if len(alone) != 1:
+        return c
+    offset, text = pieces[alone[0]]
+    meta = {**c.doc.metadata, "start": c.start + offset, "end": c.start + offset + len(text),
+            "cut_before": offset > 0, "cut_after": offset + len(text) < len(c.text)}
+    return Candidate(Document(page_content=text, metadata=meta), c.score, c.covered, c.coverage)
+
+
+def _holds_figure(text: str) -> bool:
+    return any(is_number(t) and not is_year(t) for t in tokens(text))
+
+
+def _other_figure(c: Candidate, asked: set[str]) -> bool:
+    """A sentence stating a figure (a year alone is none) of another thing than the one
+    asked: it lacks a word of the question that the chosen sentence holds ("median")."""
+    return _holds_figure(c.text) and not c.lead and bool(asked - c.covered)
 
 
 def _answer_to(question: Candidate, picks: list[Candidate], neighbours: Neighbours) -> Candidate | None:

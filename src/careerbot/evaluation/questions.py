@@ -86,11 +86,14 @@ class QuestionLine(BaseModel):
         return self
 
     def question_at(self, origin: str) -> EvalQuestion:
-        """The validated line as an :class:`EvalQuestion`."""
+        """The validated line as an :class:`EvalQuestion`. Small talk is neither answered
+        nor refused, whatever ``answerable`` says: a writer who marked "hi" unanswerable
+        would otherwise count every friendly reply as a failure to refuse."""
+        smalltalk = self.expected_kind == Kind.SMALLTALK
         return EvalQuestion(
             id=self.id, question=self.question,
             expected_facts=tuple((f,) if isinstance(f, str) else tuple(f) for f in self.expected_facts),
-            expected_section=self.expected_section, answerable=self.answerable,
+            expected_section=self.expected_section, answerable=None if smalltalk else self.answerable,
             forbidden=tuple(self.forbidden), history=tuple(self.history), origin=origin,
             expected_kind=self.expected_kind, category=self.category, group=self.group,
         )
