@@ -24,3 +24,9 @@ def test_the_clause_asked_about_is_cut_out_and_marked(bot: CareerBot) -> None:
 def test_a_range_gets_both_ends(bot: CareerBot) -> None:
     got = bot.ask("what do the top and bottom 10 percent earn")
     assert "$60,780" in got.text and "$205,620" in got.text
+
+
+def test_a_table_of_money_does_not_answer_who_employs_the_most(bot: CareerBot) -> None:
+    got = bot.ask("Which industries employ the most medical and health services managers?")
+    assert "Hospitals; state, local, and private: 30%" in got.text and "$119,450" not in got.text
+    assert "$119,450" in bot.ask("Which industries pay medical and health services managers the most?").text

@@ -119,3 +119,9 @@ def test_a_follow_up_nearer_a_passage_than_off_topic_is_no_decline(bot: CareerBo
     pay = [("what's the pay range?", "")]
     assert bot.ask("so what's the number in the middle then?", pay).kind != "decline"
     assert bot.ask("what's 2+2?", pay).kind == "decline"
+
+
+def test_a_follow_up_with_its_own_question_word_asks_its_own_form(bot: CareerBot) -> None:
+    """"how long ...?" then "and what would I major in?" asks for majors, not a duration."""
+    got = bot.ask("and what would I major in before that?", [("how long is grad school for this?", "")])
+    assert not got.refused and "health administration" in got.text

@@ -43,6 +43,8 @@ WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
 """Score a paragraph's first sentence gains for a "what is / what does X do" question."""
+OTHER_MEASURE = 0.5
+"""Score a table of money loses for a question about another kind of fact."""
 NEAR_TIE = 0.9
 """Share of the best score at which another chunk is as good a match for the topic."""
 OVERVIEW_BUDGET = 150
@@ -78,12 +80,21 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         # A paragraph's opening sentence says what its subject is: a definition's answer.
         opens = DEFINITION_OPENING if q.answer_type == "definition" and pick.start == int(
             meta["passage_start"]) else 0.0
-        pick.score = pick.coverage + pick.dense + 0.3 * form_fit(q, pick) + lede + opens
+        # A table of money answers questions about pay only ("which industries employ the
+        # most?" is not asked of the wages by industry).
+        off = OTHER_MEASURE if _money_table(pick) and q.intents and "pay" not in q.intents else 0.0
+        pick.score = pick.coverage + pick.dense + 0.3 * form_fit(q, pick) + lede + opens - off
         picks.append(pick)
     # Among equals, the chunk naming the person asked about ("an admin assistant") first.
     persons = set(q.persons)
     picks.sort(key=lambda p: (-p.score, -len(p.covered & persons)))
     return picks
+
+
+def _money_table(pick: Candidate) -> bool:
+    """A row, or the lead, of a table whose unit is dollars."""
+    table = pick.kind == "row" or pick.text.rstrip().endswith(":")
+    return table and (table_unit(str(pick.doc.metadata["passage"])) or ("",))[0] == "$"
 
 
 def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:

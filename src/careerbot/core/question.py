@@ -49,6 +49,9 @@ _CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|bot
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
+_OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)", re.I)
+"""A question word that asks on its own ("and what would I major in?"), unlike the
+elliptical "what about in hospitals?", which asks for the same form of fact as before."""
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
 _CAUSATIVE = re.compile(
@@ -249,7 +252,7 @@ def analyse(
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         if not q.intents:
             q.carried += [t for t in previous.terms if t in INTENTS]
-            if q.answer_type == "text":
+            if q.answer_type == "text" and not _OWN_ASK.search(text):
                 q.answer_type = previous.answer_type
         # "each" / "both" stand for the things just named, whatever else is asked.
         if not own_entities or _PRONOUN.search(text) and not q.intents or _DISTRIBUTIVE.search(text):
