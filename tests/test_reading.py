@@ -125,3 +125,11 @@ def test_a_follow_up_with_its_own_question_word_asks_its_own_form(bot: CareerBot
     """"how long ...?" then "and what would I major in?" asks for majors, not a duration."""
     got = bot.ask("and what would I major in before that?", [("how long is grad school for this?", "")])
     assert not got.refused and "health administration" in got.text
+
+
+def test_an_elliptical_follow_up_after_an_opener_asks_what_was_asked_before(bot: CareerBot) -> None:
+    """"ok and what about ...?" leans on the pay question before it, and is a question, as
+    that one was, however near an advice example its own words are."""
+    pay = [("what's the median pay for this job?", "")]
+    got = bot.ask("ok and what about in hospitals specifically?", pay)
+    assert "$119,450" in got.text and {c.section for c in got.citations} == {"Pay"}

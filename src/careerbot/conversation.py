@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
-from careerbot.core.intent import ASKED_ALREADY, OFFTOPIC, UNRELATED
+from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, UNRELATED
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
 from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic, unquoted
 from careerbot.live import Live
@@ -84,6 +84,11 @@ class Conversation:
         if asking != q.text:  # context first, then the question: the question's own intent
             alone = self.intents.classify(self.embeddings.encode_query(asking))
             intent = alone if alone.score > intent.score else intent
+        if intent.label in ADVICE and turns and set(q.carried) & INTENTS:
+            # "ok and what about in hospitals?" asks what the question before it asked, about
+            # hospitals: advice only if that was advice.
+            before = self.intents.classify(self.embeddings.encode_query(turns[-1][0]))
+            intent = intent if before.label in ADVICE else before
         own = on_topic(replace(q, carried=[]), live.retriever.keywords)
         topic = own or bool(q.carried)
         # Without words of its own a message is small talk, off-topic, or (after an answer)

@@ -52,6 +52,8 @@ _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)", re.I)
 """A question word that asks on its own ("and what would I major in?"), unlike the
 elliptical "what about in hospitals?", which asks for the same form of fact as before."""
+_OPENER = 2
+"""Words a reply may open with before an elliptical follow-up ("ok so and ...")."""
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
 _CAUSATIVE = re.compile(
@@ -247,7 +249,7 @@ def analyse(
     # "How long / how big ..." asks for a figure (see FORMS); only a quality can go unrated.
     if asked and q.answer_type == "text" and not keywords.knows(stem(keywords.correct(asked))):
         q.unrated = asked
-    if history and (is_follow_up(text, q) or not on_topic(q, keywords)):
+    if history and (is_follow_up(text, q, keywords) or not on_topic(q, keywords)):
         previous = previous or earlier()
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         if not q.intents:
@@ -307,7 +309,13 @@ def on_topic(q: Query, keywords: KeywordIndex) -> bool:
     )
 
 
-def is_follow_up(text: str, q: Query) -> bool:
-    """Elliptical or pronoun-led questions lean on the previous one."""
+def is_follow_up(text: str, q: Query, keywords: KeywordIndex) -> bool:
+    """Elliptical or pronoun-led questions lean on the previous one; so does an elliptical
+    one after a word or two the profile never uses ("ok and what about in hospitals?")."""
     content = [t for t in q.terms if t not in GENERIC_STEMS]
-    return bool(_ELLIPTIC.match(text)) or len(content) <= 3 and bool(_PRONOUN.search(text))
+    words = text.split()
+    opener = len(list(itertools.takewhile(
+        lambda w: w.strip(",.!").isalpha() and not keywords.knows(stem(w.strip(",.!").lower())),
+        words[:_OPENER])))
+    elliptic = any(_ELLIPTIC.match(" ".join(words[i:])) for i in range(opener + 1))
+    return elliptic or len(content) <= 3 and bool(_PRONOUN.search(text))
