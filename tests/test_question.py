@@ -32,6 +32,8 @@ def test_answer_types() -> None:
     assert answer_type("Why is demand growing?", ["grow"]) == "reason"
     assert answer_type("What's a clinical manager?", ["clinic"]) == "definition"
     assert answer_type("Where can I look up licensure rules?", ["license"]) == "pointer"
+    assert answer_type("and where do most of them work?", ["employ"]) == "place"
+    assert answer_type("Is pay higher in the state where I live?", ["pay"]) != "place"
 
 
 def test_numbers_and_quantities() -> None:

@@ -143,6 +143,9 @@ def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
     return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
 
 
+_WHERE = re.compile(r"^\s*where\b|\bwhere(?:'s|\s+(?:do|does|did|can|could|should|would|will|is|are|"
+                    r"was|were)\b)")
+""""Where" that asks ("and where do most of them work?"), not a relative "the state where I live"."""
 _COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|\brate\b")
 """Words that ask for a count, a share or a rate."""
 FORMS: tuple[Form, ...] = (
@@ -159,7 +162,7 @@ FORMS: tuple[Form, ...] = (
     Form(AnswerType.DEFINITION, _asks_definition, _fits_definition),
     Form(AnswerType.PERSON, _matches(r"\s*who (do|does|will|would|did)\b", re.match),
          lambda _q, c: 1.0 if OCCUPATIONS & set(tokens(c.text)) else 0.0),
-    Form(AnswerType.PLACE, lambda low, _t: bool(re.match(r"\s*where\b", low)) and "come from" not in low,
+    Form(AnswerType.PLACE, lambda low, _t: bool(_WHERE.search(low)) and "come from" not in low,
          _has(_PLACE, no=0.0)),
     Form(AnswerType.REGION,
          _matches(r"\b(which|what)\s+(states?|cit(y|ies)|countr(y|ies)|count(y|ies)|regions?|"
