@@ -30,3 +30,8 @@ def test_a_table_of_money_does_not_answer_who_employs_the_most(bot: CareerBot) -
     got = bot.ask("Which industries employ the most medical and health services managers?")
     assert "Hospitals; state, local, and private: 30%" in got.text and "$119,450" not in got.text
     assert "$119,450" in bot.ask("Which industries pay medical and health services managers the most?").text
+
+
+def test_a_row_added_for_the_highest_is_the_highest_row(bot: CareerBot) -> None:
+    got = bot.ask("If I want the highest pay in this field, which type of employer should I aim for?")
+    assert "Hospitals; state, local, and private: $119,450" in got.text and "$117,000" not in got.text

@@ -140,6 +140,11 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         if p.text.endswith("?") or _asked_next(p, neighbours):
             continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
+            if p.kind == "row" and {"high", "low"} & set(q.terms):  # the row asked for
+                p = _extreme_row(q, [_as_candidate(d, picks) for d in neighbours(p.doc)
+                                     if d.metadata["lead"] == p.lead and d.metadata["kind"] == "row"])
+                if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
+                    continue
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
