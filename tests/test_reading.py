@@ -133,3 +133,9 @@ def test_an_elliptical_follow_up_after_an_opener_asks_what_was_asked_before(bot:
     pay = [("what's the median pay for this job?", "")]
     got = bot.ask("ok and what about in hospitals specifically?", pay)
     assert "$119,450" in got.text and {c.section for c in got.citations} == {"Pay"}
+
+
+def test_the_word_of_a_kind_in_another_sense_does_not_match_the_kind(bot: CareerBot) -> None:
+    """"a clinical manager" is answered from "Clinical managers ...", not "a clinical role"."""
+    got = bot.ask("What is the role of a clinical manager?")
+    assert "oversee a specific department" in got.text and "clinical role" not in got.text

@@ -20,11 +20,14 @@ from careerbot.core.citations import compose, table_unit
 from careerbot.core.forms import AnswerType, form_fit, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
+    CONCEPTS,
     DANGLING,
     GENERIC_STEMS,
     SENTENCE_BREAK,
+    STOPWORDS,
     is_number,
     is_year,
+    stem,
     term_set,
     terms,
     tokens,
@@ -45,6 +48,8 @@ DEFINITION_OPENING = 0.05
 """Score a paragraph's first sentence gains for a "what is / what does X do" question."""
 OTHER_MEASURE = 0.5
 """Score a table of money loses for a question about another kind of fact."""
+OTHER_SENSE = 0.05
+"""Score a chunk loses for using the word of the kind asked about in another sense."""
 NEAR_TIE = 0.9
 """Share of the best score at which another chunk is as good a match for the topic."""
 OVERVIEW_BUDGET = 150
@@ -61,6 +66,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     weights = {t: keywords.idf(t) for t in q.terms if t not in GENERIC_STEMS}
     weights.update({t: 0.5 * keywords.idf(t) for t in q.carried if t not in weights})
     total = sum(weights.values()) or 1.0
+    kinds = q.kinds - set(CONCEPTS)  # "top executives" names a rank, not a sense of "top"
     picks = []
     for doc in docs:
         meta = doc.metadata
@@ -83,12 +89,24 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         # A table of money answers questions about pay only ("which industries employ the
         # most?" is not asked of the wages by industry).
         off = OTHER_MEASURE if _money_table(pick) and q.intents and "pay" not in q.intents else 0.0
+        # The word of the kind asked about in another sense ("a clinical role", not
+        # "clinical managers") is no match for the kind.
+        off += OTHER_SENSE if kinds and _other_sense(pick.text, kinds, q.subject) else 0.0
         pick.score = pick.coverage + pick.dense + 0.3 * form_fit(q, pick) + lede + opens - off
         picks.append(pick)
     # Among equals, the chunk naming the person asked about ("an admin assistant") first.
     persons = set(q.persons)
     picks.sort(key=lambda p: (-p.score, -len(p.covered & persons)))
     return picks
+
+
+def _other_sense(text: str, kinds: set[str], subject: frozenset[str]) -> bool:
+    """Whether a chunk uses the word of a kind of the occupation asked about ("clinical
+    managers") only before another noun ("a clinical role"), never before the name."""
+    said = [stem(t) for t in tokens(text)]
+    after = [(a, b) for a, b in zip(said, said[1:], strict=False) if a in kinds]
+    named = any(b in subject for _, b in after)
+    return not named and any(b.isalpha() and b not in STOPWORDS for _, b in after)
 
 
 def _money_table(pick: Candidate) -> bool:

@@ -78,6 +78,8 @@ class Query:
     kinds: set[str] = field(default_factory=set)
     """Terms naming a kind of the subject ("clinical" in "clinical managers")."""
     about_subject: bool = False
+    subject: frozenset[str] = frozenset()
+    """The terms of the occupation's name: "clinical managers" names a kind of it."""
     phrase: set[str] = field(default_factory=set)
     things: set[str] = field(default_factory=set)
     answer_type: AnswerType = field(default_factory=lambda: AnswerType.TEXT)
@@ -197,7 +199,7 @@ def analyse(
     fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
     raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS
            for p in _compound(w, keywords)]
-    q = Query(text=text, terms=[], injection=injection)
+    q = Query(text=text, terms=[], injection=injection, subject=frozenset(subject))
     nouns = used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     # A word right before the subject names a kind of it ("clinical managers"): a thing a
