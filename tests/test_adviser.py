@@ -390,3 +390,12 @@ def test_a_figure_for_a_kind_of_manager_the_profile_does_not_break_down_is_refus
     assert got.kind == "refusal" and "clinical" in got.text
     assert "$119,450" in bot.ask("How much do hospital managers make?").text
     assert "$101,340" in bot.ask("How much do healthcare managers make?").text
+
+
+def test_a_choice_is_weighed_with_what_another_section_says(bot: CareerBot) -> None:
+    """"a master's right away, or is a bachelor's enough?": Education, and Advancement's
+    "top level executive positions usually requires a master's degree"."""
+    got = bot.ask("Should I go for a master's right away, or is a bachelor's enough to get started?")
+    assert "sometimes preferred by employers" in got.text
+    assert "usually requires a master’s degree" in got.text
+    assert {c.section for c in got.citations} >= {"Education", "Advancement"}

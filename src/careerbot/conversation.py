@@ -7,6 +7,7 @@ LLM path; every function here works on one pinned :class:`~careerbot.live.Live` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +26,8 @@ from careerbot.models.intents import IntentModel
 from careerbot.result import Answer
 
 History = Sequence[tuple[str, str]]
+_CHOICE = re.compile(r",?\s+or\s+(is|are|do|does|should|would|can|will)\b|\bshould i\b", re.I)
+"""A question weighing a choice: "should I ...", "..., or is a bachelor's enough?"."""
 
 
 def read(live: Live, question: str, turns: History) -> Query:
@@ -113,13 +116,18 @@ class Conversation:
             return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
                                        live.title, live.sections), True
         base = extract(live, q, docs)
-        if not intent.composed or base.refused and topic:
-            return base, intent.composed
         # Each facet is asked about what the user named ("a nursing home administrator"),
         # as a follow-up carries an earlier question's words.
         clause = asking_clause(asking)
         named = [t for t in q.terms if t in clause and live.retriever.keywords.knows(t)
                  and t not in INTENTS and t not in GENERIC_STEMS]
+        if not intent.composed and _CHOICE.search(asking) and not base.refused:
+            # A choice ("a master's right away, or is a bachelor's enough?") is weighed
+            # with what another section says of the thing named.
+            more = _elsewhere(live, q, docs, base, named)
+            return (merge([base, *more]) if more else base), bool(more)
+        if not intent.composed or base.refused and topic:
+            return base, intent.composed
         facets = [_facet(live, f, named) for f in resources.examples("advice")[intent.label]]
         # The question's own answer leads only when it names more than the occupation
         # ("pros and cons of being a nursing home administrator"); else it is a near miss.
