@@ -139,3 +139,12 @@ def test_the_word_of_a_kind_in_another_sense_does_not_match_the_kind(bot: Career
     """"a clinical manager" is answered from "Clinical managers ...", not "a clinical role"."""
     got = bot.ask("What is the role of a clinical manager?")
     assert "oversee a specific department" in got.text and "clinical role" not in got.text
+
+
+def test_what_the_user_says_of_themselves_is_no_gap(bot: CareerBot) -> None:
+    """"I'm kind of an introvert but I love spreadsheets": words the profile never uses,
+    about the user, not things asked about; a name in the question itself still is."""
+    got = bot.ask("I'm kind of an introvert but I love spreadsheets and keeping things organized. "
+                  "Would this career suit me?")
+    assert not got.refused and "Organizing" in got.text
+    assert bot.ask("I'm a nurse. What does a hospital administrator at Kaiser Permanente get paid?").refused

@@ -162,6 +162,12 @@ def claimed(text: str) -> set[str]:
     return set(term_set(" ".join(c for c in clauses if not ABOUT_ME.match(c))))
 
 
+def _about_me(text: str) -> set[str]:
+    """Terms of the clauses, in any sentence, that speak of the user ("I'm a nurse")."""
+    clauses = [c for s in SENTENCE_BREAK.split(text) for c in _CLAUSE_BREAK.split(s)]
+    return set(term_set(" ".join(c for c in clauses if ABOUT_ME.match(c))))
+
+
 def asking_clause(text: str) -> set[str]:
     """Terms of the last clause of a message that asks ("I love organizing, so how much do
     they earn?" -> pay terms; "how much do clinical managers make, not managers overall?"
@@ -236,6 +242,10 @@ def analyse(
             if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
     q.things -= named_whole
+    # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
+    # is context for the question, not a thing it asks the profile about.
+    mine = _about_me(text) - claimed(text)
+    q.unknown = [w for w in q.unknown if stem(w) not in mine]
     runs = name_runs(text)
     q.unknown = list(dict.fromkeys(runs.get(w, w) for w in q.unknown))
     q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())
