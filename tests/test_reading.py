@@ -148,3 +148,11 @@ def test_what_the_user_says_of_themselves_is_no_gap(bot: CareerBot) -> None:
                   "Would this career suit me?")
     assert not got.refused and "Organizing" in got.text
     assert bot.ask("I'm a nurse. What does a hospital administrator at Kaiser Permanente get paid?").refused
+
+
+def test_a_general_question_gets_both_sides_of_a_contrast(bot: CareerBot) -> None:
+    """"do I have to get a license?": nursing home administrators must, "A license is
+    typically not required in other areas"; asked of nursing home administrators, only they."""
+    got = bot.ask("do I have to get a license?")
+    assert "All states require licensure" in got.text and "typically not required" in got.text
+    assert "not required" not in bot.ask("Do nursing home administrators need a license?").text

@@ -380,6 +380,26 @@ def _words(picks: Sequence[Candidate]) -> int:
     return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
+def _with_contrast(
+    q: Query, chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
+) -> list[Candidate]:
+    """A question about the occupation as a whole ("do I need a license?") answered by a
+    paragraph about one kind of it ("All states require licensure for nursing home
+    administrators") gets the next paragraph too when it opens on the contrast ("A license
+    is typically not required in other areas ...")."""
+    if q.kinds or q.persons or not chosen or chosen[0].kind != "sentence" or chosen[0].lead:
+        return chosen
+    first = chosen[0]
+    section = neighbours(first.doc)
+    later = sorted({int(d.metadata["passage_start"]) for d in section
+                    if int(d.metadata["passage_start"]) > first.passage_key[1]})
+    nxt = [d for d in section if later and int(d.metadata["start"]) == later[0]]
+    ids = {c.doc.metadata["id"] for c in chosen}
+    if nxt and _CONTRASTS.match(nxt[0].page_content) and nxt[0].metadata["id"] not in ids:
+        return [*chosen, _as_candidate(nxt[0], picks)]
+    return chosen
+
+
 def with_leaned_on(
     chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
 ) -> list[Candidate]:
@@ -419,7 +439,8 @@ def answer(
 ) -> Answer:
     """Answer an analysed question from retrieved chunks, or refuse with the reason."""
     picks = score_units(q, docs, keywords)
-    chosen = with_leaned_on(choose(q, picks, neighbours), picks, neighbours)
+    chosen = with_leaned_on(_with_contrast(q, choose(q, picks, neighbours), picks, neighbours),
+                            picks, neighbours)
     said = claimed(q.text)
     unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
     reason = refusal_reason(q, chosen, keywords) or (unnamed_thing(q, chosen) if unsupported else None)
