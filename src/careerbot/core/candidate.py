@@ -52,5 +52,14 @@ class Candidate:
         return (str(self.doc.metadata["source"]), int(self.doc.metadata["passage_start"]))
 
 
+def candidate_for(doc: Document, picks: list[Candidate]) -> Candidate:
+    """The scored candidate of a chunk, or an unscored one when search did not score it (a
+    neighbour quoted for context)."""
+    for p in picks:
+        if p.doc.metadata["id"] == doc.metadata["id"]:
+            return p
+    return Candidate(doc, 0.0, set())
+
+
 Neighbours = Callable[[Document], list[Document]]
 """Every chunk of a document's section, in reading order (the retriever provides it)."""

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 from langchain_core.documents import Document
 
-from careerbot.core.candidate import Candidate, Neighbours
+from careerbot.core.candidate import Candidate, Neighbours, candidate_for
 from careerbot.core.citations import compose, table_unit
+from careerbot.core.context import with_contrast, with_leaned_on
+from careerbot.core.figures import asked_clause, extreme_row, money_table, other_figure
 from careerbot.core.forms import AnswerType, form_fit, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     CONCEPTS,
-    DANGLING,
     GENERIC_STEMS,
     SENTENCE_BREAK,
     STOPWORDS,
@@ -36,12 +37,6 @@ from careerbot.core.question import Query, asking_sentence, claimed
 from careerbot.core.refusal import refusal, refusal_reason, related, unnamed_thing
 from careerbot.result import Answer
 
-_POINTS_BACK = re.compile(r"^[^.;:]{0,25}?\b(?:these|those|such)\s+[a-z]+", re.I)
-"""A demonstrative early in a sentence ("In most states, these administrators must ...")
-points back to what the sentence before named; that sentence is quoted too."""
-_CONTRASTS = re.compile(r"^[^.;:]{0,40}?\bother\s+(?!than\b)[a-z]+", re.I)
-"""A paragraph opening on "other ..." ("A license is typically not required in other
-areas") sets itself against the paragraph before, whose opening sentence is quoted too."""
 WORD_BUDGET = 60
 LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
@@ -88,7 +83,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
             meta["passage_start"]) else 0.0
         # A table of money answers questions about pay only ("which industries employ the
         # most?" is not asked of the wages by industry).
-        off = OTHER_MEASURE if _money_table(pick) and q.intents and "pay" not in q.intents else 0.0
+        off = OTHER_MEASURE if money_table(pick) and q.intents and "pay" not in q.intents else 0.0
         # The word of the kind asked about in another sense ("a clinical role", not
         # "clinical managers") is no match for the kind.
         off += OTHER_SENSE if kinds and _other_sense(pick.text, kinds, q.subject) else 0.0
@@ -109,12 +104,6 @@ def _other_sense(text: str, kinds: set[str], subject: frozenset[str]) -> bool:
     return not named and any(b.isalpha() and b not in STOPWORDS for _, b in after)
 
 
-def _money_table(pick: Candidate) -> bool:
-    """A row, or the lead, of a table whose unit is dollars."""
-    table = pick.kind == "row" or pick.text.rstrip().endswith(":")
-    return table and (table_unit(str(pick.doc.metadata["passage"])) or ("",))[0] == "$"
-
-
 def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
     """The best chunk, plus its list, a continuation, or chunks covering what it misses."""
     if not picks:
@@ -133,19 +122,19 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
                 return [fit, topic]
     chosen = [best]
     if faq:  # an FAQ answer is one unit: its paragraph, within the list budget
-        rest = [_as_candidate(d, picks) for d in neighbours(best.doc)
+        rest = [candidate_for(d, picks) for d in neighbours(best.doc)
                 if int(d.metadata["start"]) > best.start
                 and int(d.metadata["passage_start"]) == best.passage_key[1]]
         chosen = _within(chosen + rest, LIST_BUDGET)
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
         chosen += _introduced(best, picks, neighbours)
     elif best.lead and _asks_for_list(q, best):
-        chosen = [_as_candidate(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
+        chosen = [candidate_for(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
         chosen = _within(chosen, LIST_BUDGET)
     elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
-        rows = [_as_candidate(d, picks) for d in neighbours(best.doc)
+        rows = [candidate_for(d, picks) for d in neighbours(best.doc)
                 if d.metadata["lead"] == best.lead and d.metadata["kind"] == "row"]
-        top = _extreme_row(q, rows)
+        top = extreme_row(q, rows)
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
     else:
         chosen += _topic_sentence(q, best, picks, neighbours) + _continuation(best, picks, neighbours)
@@ -159,14 +148,14 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
             continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
             if p.kind == "row" and {"high", "low"} & set(q.terms):  # the row asked for
-                p = _extreme_row(q, [_as_candidate(d, picks) for d in neighbours(p.doc)
+                p = extreme_row(q, [candidate_for(d, picks) for d in neighbours(p.doc)
                                      if d.metadata["lead"] == p.lead and d.metadata["kind"] == "row"])
                 if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
                     continue
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
-    return [_asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
+    return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
 
 
 def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
@@ -192,9 +181,9 @@ def _topic_sentence(
     if not paragraph or paragraph[0].metadata.get("lead") or any(
             d.page_content.rstrip().endswith("?") for d in paragraph):
         return []  # a list, or an FAQ entry, whose opening is no point of its own
-    opening = _as_candidate(paragraph[0], picks)
+    opening = candidate_for(paragraph[0], picks)
     asked = best.covered - GENERIC_STEMS
-    other = is_figure(q) and _other_figure(opening, asked)
+    other = is_figure(q) and other_figure(opening, asked)
     return [opening] if opening.covered & asked and not other else []
 
 
@@ -218,55 +207,17 @@ def _whole_paragraphs(
         if not asks and sum(len(d.page_content.split()) for d in paragraph) <= WORD_BUDGET:
             ids = {c.doc.metadata["id"] for c in chosen}
             asked = set().union(*(c.covered for c in same)) - GENERIC_STEMS
-            more = [_as_candidate(d, picks) for d in paragraph if d.metadata["id"] not in ids]
-            if not (figure and any(_other_figure(c, asked) for c in more)):
+            more = [candidate_for(d, picks) for d in paragraph if d.metadata["id"] not in ids]
+            if not (figure and any(other_figure(c, asked) for c in more)):
                 chosen += more
     return chosen
-
-
-_CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")
-
-
-def _asked_clause(q: Query, c: Candidate) -> Candidate:
-    """Of a sentence joining clauses that each state a figure ("The lowest 10 percent
-    earned less than $60,780, and the highest 10 percent earned more than $205,620"), the
-    clause that alone holds a word of the question ("the top earners?": the highest), cut
-    out verbatim; the sentence whole when no one clause is asked more than the others."""
-    if c.kind != "sentence" or c.lead:
-        return c
-    pieces, at = [], 0
-    for m in [*_CLAUSE_BREAK.finditer(c.text), None]:
-        end = m.start() if m else len(c.text)
-        pieces.append((at, c.text[at:end]))
-        at = m.end() if m else at
-    if len(pieces) < 2 or not all(_holds_figure(text) for _, text in pieces):
-        return c
-    asked = set(q.terms) - GENERIC_STEMS
-    own = [term_set(text) & asked for _, text in pieces]
-    alone = [i for i, o in enumerate(own) if o - set().union(*(x for j, x in enumerate(own) if j != i))]
-    if len(alone) != 1:
-        return c
-    offset, text = pieces[alone[0]]
-    meta = {**c.doc.metadata, "start": c.start + offset, "end": c.start + offset + len(text),
-            "cut_before": offset > 0, "cut_after": offset + len(text) < len(c.text)}
-    return Candidate(Document(page_content=text, metadata=meta), c.score, c.covered, c.coverage)
-
-
-def _holds_figure(text: str) -> bool:
-    return any(is_number(t) and not is_year(t) for t in tokens(text))
-
-
-def _other_figure(c: Candidate, asked: set[str]) -> bool:
-    """A sentence stating a figure (a year alone is none) of another thing than the one
-    asked: it lacks a word of the question that the chosen sentence holds ("median")."""
-    return _holds_figure(c.text) and not c.lead and bool(asked - c.covered)
 
 
 def _answer_to(question: Candidate, picks: list[Candidate], neighbours: Neighbours) -> Candidate | None:
     """The sentence that answers a question quoted from the corpus (an FAQ entry)."""
     for d in neighbours(question.doc):
         if int(d.metadata["start"]) > question.start and not d.page_content.endswith("?"):
-            found = _as_candidate(d, picks)
+            found = candidate_for(d, picks)
             found.score, found.covered = question.score, question.covered | found.covered
             return found
     return None
@@ -297,7 +248,7 @@ def _introduced(lead: Candidate, picks: list[Candidate], neighbours: Neighbours)
             elif key not in seen:
                 seen.add(key)
                 items.append(d)
-    return _within([lead] + [_as_candidate(d, picks) for d in items], LIST_BUDGET)[1:]
+    return _within([lead] + [candidate_for(d, picks) for d in items], LIST_BUDGET)[1:]
 
 
 def _items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
@@ -305,10 +256,10 @@ def _items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighb
     the highest or lowest row asked for, else its items; nothing for any other chunk."""
     if p.kind != "sentence" or p.text.rstrip().endswith((".", "?", "!")):
         return []
-    rows = [_as_candidate(d, picks) for d in neighbours(p.doc)
+    rows = [candidate_for(d, picks) for d in neighbours(p.doc)
             if d.metadata["lead"] == p.text and d.metadata["kind"] == "row"]
     if rows and {"high", "low"} & set(q.terms):
-        return [_extreme_row(q, rows)]
+        return [extreme_row(q, rows)]
     return _introduced(p, picks, neighbours)
 
 
@@ -316,13 +267,6 @@ def _lead_like(text: str) -> bool:
     """An unfinished sentence in running prose (not a title-cased name)."""
     lower = [w for w in text.split() if w.islower() and len(w) > 3]
     return not text.rstrip().endswith((".", "?", "!")) and len(lower) >= 2
-
-
-def _as_candidate(doc: Document, picks: list[Candidate]) -> Candidate:
-    for p in picks:
-        if p.doc.metadata["id"] == doc.metadata["id"]:
-            return p
-    return Candidate(doc, 0.0, set())
 
 
 def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
@@ -338,7 +282,7 @@ def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbour
         if not (same and (len(best.text.split()) <= 4 or _CONTINUES.match(text))
                 or not same and _ADDS.match(text)):
             break
-        out.append(_as_candidate(d, picks))
+        out.append(candidate_for(d, picks))
         if _words([best] + out) > LIST_BUDGET:
             out.pop()
             break
@@ -356,16 +300,6 @@ def _asks_for_list(q: Query, best: Candidate) -> bool:
     return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
 
 
-def _extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
-    """The row with the highest figure, or the lowest when the question asks for that."""
-
-    def value(p: Candidate) -> float:
-        nums = [t for t in tokens(p.text) if is_number(t)]
-        return float(nums[-1]) if nums else 0.0
-
-    return (max if "high" in q.terms else min)(rows, key=value)
-
-
 def _within(chosen: list[Candidate], budget: int) -> list[Candidate]:
     kept: list[Candidate] = []
     for p in chosen:
@@ -380,55 +314,6 @@ def _words(picks: Sequence[Candidate]) -> int:
     return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
-def _with_contrast(
-    q: Query, chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
-) -> list[Candidate]:
-    """A question about the occupation as a whole ("do I need a license?") answered by a
-    paragraph about one kind of it ("All states require licensure for nursing home
-    administrators") gets the next paragraph too when it opens on the contrast ("A license
-    is typically not required in other areas ...")."""
-    if q.kinds or q.persons or not chosen or chosen[0].kind != "sentence" or chosen[0].lead:
-        return chosen
-    first = chosen[0]
-    section = neighbours(first.doc)
-    later = sorted({int(d.metadata["passage_start"]) for d in section
-                    if int(d.metadata["passage_start"]) > first.passage_key[1]})
-    nxt = [d for d in section if later and int(d.metadata["start"]) == later[0]]
-    ids = {c.doc.metadata["id"] for c in chosen}
-    if nxt and _CONTRASTS.match(nxt[0].page_content) and nxt[0].metadata["id"] not in ids:
-        return [*chosen, _as_candidate(nxt[0], picks)]
-    return chosen
-
-
-def with_leaned_on(
-    chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
-) -> list[Candidate]:
-    """Add the sentence that a passage's first quoted sentence leans on ("For example, ...",
-    "However, ..."), so no quote opens on a connective; :func:`compose` marks the cut where
-    there is none to add."""
-    firsts: dict[tuple[str, int], Candidate] = {}
-    for c in chosen:
-        if c.passage_key not in firsts or c.start < firsts[c.passage_key].start:
-            firsts[c.passage_key] = c
-    ids = {c.doc.metadata["id"] for c in chosen}
-    for first in firsts.values():
-        opens = first.start == first.passage_key[1]
-        if first.lead or not (DANGLING.match(first.text) or _POINTS_BACK.match(first.text)
-                              or opens and _CONTRASTS.match(first.text)):
-            continue
-        section = neighbours(first.doc)
-        before = [d for d in section if int(d.metadata["passage_start"]) == first.passage_key[1]
-                  and int(d.metadata["start"]) < first.start and d.metadata["id"] not in ids]
-        if not before and opens:  # "... in other areas": the paragraph before says which
-            earlier = max((int(d.metadata["passage_start"]) for d in section
-                           if int(d.metadata["passage_start"]) < first.passage_key[1]), default=None)
-            before = [d for d in section if int(d.metadata["start"]) == earlier
-                      and not d.page_content.rstrip().endswith("?") and d.metadata["id"] not in ids]
-        if before:
-            chosen.append(_as_candidate(before[-1], picks))
-    return chosen
-
-
 def answer(
     q: Query,
     docs: Sequence[Document],
@@ -439,7 +324,7 @@ def answer(
 ) -> Answer:
     """Answer an analysed question from retrieved chunks, or refuse with the reason."""
     picks = score_units(q, docs, keywords)
-    chosen = with_leaned_on(_with_contrast(q, choose(q, picks, neighbours), picks, neighbours),
+    chosen = with_leaned_on(with_contrast(q, choose(q, picks, neighbours), picks, neighbours),
                             picks, neighbours)
     said = claimed(q.text)
     unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
@@ -473,7 +358,7 @@ def overview(
     name = term_set(str(picks[0].doc.metadata["section"]))
     named = [(str(p.doc.metadata["section"]), p.doc) for p in reversed(picks)]
     kin = {s: doc for s, doc in named if term_set(s) <= name or name <= term_set(s)}
-    section = [_as_candidate(d, picks) for doc in kin.values() for d in neighbours(doc)
+    section = [candidate_for(d, picks) for doc in kin.values() for d in neighbours(doc)
                if d.page_content.rstrip().endswith((".", "!")) or d.metadata.get("lead")]
     section.sort(key=lambda p: p.start)
     opening = {p.passage_key: p for p in reversed(section)}

@@ -1,0 +1,74 @@
+"""Figures inside chunks: whether a sentence states one, which clause of a sentence holds
+the figure asked about, tables of money, and the highest or lowest row of a table.
+
+Pure: plain functions over scored candidates; :mod:`careerbot.core.extractive` decides
+what to quote with them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.documents import Document
+
+from careerbot.core.candidate import Candidate
+from careerbot.core.citations import table_unit
+from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, term_set, tokens
+from careerbot.core.question import Query
+
+_CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")
+
+
+def asked_clause(q: Query, c: Candidate) -> Candidate:
+    """Of a sentence joining clauses that each state a figure ("The lowest 10 percent
+    earned less than $60,780, and the highest 10 percent earned more than $205,620"), the
+    clause that alone holds a word of the question ("the top earners?": the highest), cut
+    out verbatim; the sentence whole when no one clause is asked more than the others."""
+    if c.kind != "sentence" or c.lead:
+        return c
+    pieces, at = [], 0
+    for m in [*_CLAUSE_BREAK.finditer(c.text), None]:
+        end = m.start() if m else len(c.text)
+        pieces.append((at, c.text[at:end]))
+        at = m.end() if m else at
+    if len(pieces) < 2 or not all(holds_figure(text) for _, text in pieces):
+        return c
+    asked = set(q.terms) - GENERIC_STEMS
+    own = [term_set(text) & asked for _, text in pieces]
+    alone = [i for i, o in enumerate(own) if o - set().union(*(x for j, x in enumerate(own) if j != i))]
+    if len(alone) != 1:
+        return c
+    offset, text = pieces[alone[0]]
+    meta = {**c.doc.metadata, "start": c.start + offset, "end": c.start + offset + len(text),
+            "cut_before": offset > 0, "cut_after": offset + len(text) < len(c.text)}
+    return Candidate(Document(page_content=text, metadata=meta), c.score, c.covered, c.coverage)
+
+
+def holds_figure(text: str) -> bool:
+    """Whether a text states a figure: a number that is not a year alone."""
+    return any(is_number(t) and not is_year(t) for t in tokens(text))
+
+
+def other_figure(c: Candidate, asked: set[str]) -> bool:
+    """A sentence stating a figure (a year alone is none) of another thing than the one
+    asked: it lacks a word of the question that the chosen sentence holds ("median")."""
+    return holds_figure(c.text) and not c.lead and bool(asked - c.covered)
+
+
+def money_table(pick: Candidate) -> bool:
+    """A row, or the lead, of a table whose unit is dollars."""
+    table = pick.kind == "row" or pick.text.rstrip().endswith(":")
+    return table and (table_unit(str(pick.doc.metadata["passage"])) or ("",))[0] == "$"
+
+
+def extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
+    """The row with the highest figure, or the lowest when the question asks for that."""
+
+    def value(p: Candidate) -> float:
+        nums = [t for t in tokens(p.text) if is_number(t)]
+        return float(nums[-1]) if nums else 0.0
+
+    return (max if "high" in q.terms else min)(rows, key=value)
+
+
+__all__ = ["asked_clause", "extreme_row", "holds_figure", "money_table", "other_figure"]
