@@ -399,3 +399,9 @@ def test_a_choice_is_weighed_with_what_another_section_says(bot: CareerBot) -> N
     assert "sometimes preferred by employers" in got.text
     assert "usually requires a master’s degree" in got.text
     assert {c.section for c in got.citations} >= {"Education", "Advancement"}
+
+
+def test_a_request_about_a_profile_topic_is_still_off_topic(bot: CareerBot) -> None:
+    """A poem about hospitals is declined, not answered with a quote about hospitals."""
+    assert bot.ask("can you write me a poem about hospitals").kind == "decline"
+    assert bot.ask("how much do hospitals pay?").kind == "answer"

@@ -140,3 +140,10 @@ def test_the_asking_clause_is_the_last_one_with_a_question_word() -> None:
 
     assert "clinic" in asking_clause("How much do clinical managers make, not managers overall?")
     assert asking_clause("I love organizing, so how much do they earn?") == {"pay"}
+
+
+def test_without_topic_keeps_what_a_message_asks_the_bot_to_do() -> None:
+    from careerbot.core.question import without_topic
+    knows = {"hospital", "pay"}.__contains__
+    assert without_topic("can you write me a poem about hospitals", knows) == \
+        "can you write me a poem about something"

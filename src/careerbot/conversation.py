@@ -19,7 +19,15 @@ from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
 from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, UNRELATED
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
-from careerbot.core.question import Query, analyse, asking_clause, asking_sentence, on_topic, unquoted
+from careerbot.core.question import (
+    Query,
+    analyse,
+    asking_clause,
+    asking_sentence,
+    on_topic,
+    unquoted,
+    without_topic,
+)
 from careerbot.live import Live
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.models.intents import IntentModel
@@ -81,9 +89,15 @@ class Conversation:
         if q.unrated and live.uses_a_word_like(q.unrated, self.embeddings):
             q.unrated = None
         vector = self.embeddings.encode_query(q.text)
-        said = unquoted(q.text, live.retriever.keywords.knows)
+        knows = live.retriever.keywords.knows
+        said = unquoted(q.text, knows)
         intent = self.intents.classify(vector if said == q.text else self.embeddings.encode_query(said))
         asking = asking_sentence(q.text)
+        if intent.label == OFFTOPIC and not intent.clearly_offtopic:
+            # A request about a profile topic ("write me a poem about hospitals") is still
+            # off-topic when, without that topic, it clearly is.
+            task = self.intents.classify(self.embeddings.encode_query(without_topic(said, knows)))
+            intent = task if task.clearly_offtopic else intent
         if asking != q.text:  # context first, then the question: the question's own intent
             alone = self.intents.classify(self.embeddings.encode_query(asking))
             intent = alone if alone.score > intent.score else intent

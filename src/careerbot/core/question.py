@@ -143,6 +143,18 @@ def unquoted(text: str, knows: Callable[[str], bool]) -> str:
     return _QUOTED.sub(keep, text)
 
 
+def without_topic(text: str, knows: Callable[[str], bool]) -> str:
+    """The message with each word the profile uses (fillers aside) replaced by "something":
+    what it asks the bot to do, whatever it is about ("can you write me a poem about
+    something" is a request for a poem, though hospitals are in the profile)."""
+    def mask(m: re.Match[str]) -> str:
+        term = stem(m.group(0).lower())
+        topical = len(m.group(0)) > 3 and knows(term) and term not in GENERIC_STEMS
+        return "something" if topical else m.group(0)
+
+    return re.sub(r"[A-Za-z']+", mask, text)
+
+
 _CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\s[-–—]+\s")
 """Where a clause ends: punctuation, or a dash between words ("I'm a single parent -
 how many hours ...")."""
