@@ -57,19 +57,18 @@ test: install-test index
 	# Blind sets, written by writers who saw neither the code nor evals/ (see README,
 	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
 	# below issue 11's targets, which are not reached yet.
-	$(call conversation_gates,blind,0.955,0.965,0.01,0.875,0.95)
+	$(call conversation_gates,blind,0.97,0.975,0.01,0.91,0.95)
 	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
-		--fail-under fact_recall=0.94 --fail-under paraphrase_consistency=0.73 \
+		--fail-under fact_recall=0.94 --fail-under paraphrase_consistency=0.76 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
-	# dev.jsonl and dev2.jsonl: blind writers' sets, the tuning sets of the fourth and
-	# fifth rounds.
-	$(call conversation_gates,dev,0.89,0.91,0.02,0.78,0.99)
-	$(call conversation_gates,dev2,0.79,0.815,0.01,0.50,0.84)
-	# blind2 and blind3: run and reported, never read to change the code.
-	$(BIN)/careerbot eval evals/blind2.jsonl --out evals/last-run/blind2 \
-		--fail-under forbidden_violations=0
-	$(BIN)/careerbot eval evals/blind3.jsonl --out evals/last-run/blind3 \
-		--fail-under forbidden_violations=0
+	# dev.jsonl, dev2.jsonl and dev3.jsonl: blind writers' sets, the tuning sets of the
+	# fourth, fifth and sixth rounds.
+	$(call conversation_gates,dev,0.92,0.94,0.02,0.85,0.99)
+	$(call conversation_gates,dev2,0.82,0.85,0.01,0.78,0.89)
+	$(call conversation_gates,dev3,0.86,0.89,0.01,0.82,0.99)
+	# blind2, blind3 and blind4: run and reported, never read to change the code.
+	$(foreach set,blind2 blind3 blind4,$(BIN)/careerbot eval evals/$(set).jsonl \
+		--out evals/last-run/$(set) --fail-under forbidden_violations=0 &&) true
 
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow and not browser and not server"
