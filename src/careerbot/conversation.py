@@ -34,7 +34,7 @@ from careerbot.models.intents import IntentModel
 from careerbot.result import Answer
 
 History = Sequence[tuple[str, str]]
-_CHOICE = re.compile(r",?\s+or\s+(is|are|do|does|should|would|can|will)\b|\bshould i\b", re.I)
+_WEIGHS = re.compile(r",?\s+or\s+(is|are|do|does|should|would|can|will)\b|\bshould i\b", re.I)
 """A question weighing a choice: "should I ...", "..., or is a bachelor's enough?"."""
 
 
@@ -133,9 +133,9 @@ class Conversation:
         # Each facet is asked about what the user named ("a nursing home administrator"),
         # as a follow-up carries an earlier question's words.
         clause = asking_clause(asking)
-        named = [t for t in q.terms if t in clause and live.retriever.keywords.knows(t)
-                 and t not in INTENTS and t not in GENERIC_STEMS]
-        if not intent.composed and _CHOICE.search(asking) and not base.refused:
+        named = [t for t in q.terms if t in clause and knows(t) and t not in INTENTS
+                 and t not in GENERIC_STEMS]
+        if not intent.composed and _WEIGHS.search(asking) and not base.refused:
             # A choice ("a master's right away, or is a bachelor's enough?") is weighed
             # with what another section says of the thing named.
             more = _elsewhere(live, q, docs, base, named)
@@ -145,8 +145,7 @@ class Conversation:
         facets = [_facet(live, f, named) for f in resources.examples("advice")[intent.label]]
         # The question's own answer leads only when it names more than the occupation
         # ("pros and cons of being a nursing home administrator"); else it is a near miss.
-        asks = topic and any(live.retriever.keywords.knows(t) and t not in GENERIC_STEMS
-                             for t in q.terms + q.carried)
+        asks = topic and any(knows(t) and t not in GENERIC_STEMS for t in q.terms + q.carried)
         # A question the profile itself asks (an FAQ entry) gets that entry's answer first,
         # when the advice still fits the word budget beside it.
         asked_already = intent.closest >= ASKED_ALREADY and not base.refused
@@ -159,8 +158,8 @@ class Conversation:
 
 
 def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: list[str]) -> list[Answer]:
-    """What another section says of the thing advice is asked about ("should I get a
-    master's?": Education, and Advancement's "top level executive positions usually
+    """What another section says of the thing advice or a choice is asked about ("should I
+    get a master's?": Education, and Advancement's "top level executive positions usually
     require a master's degree"), when its answer names it."""
     cited = {c.section for c in base.citations}
     quoted = {c.quote for c in base.citations}

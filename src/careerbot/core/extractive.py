@@ -83,7 +83,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
             meta["passage_start"]) else 0.0
         # A table of money answers questions about pay only ("which industries employ the
         # most?" is not asked of the wages by industry).
-        off = OTHER_MEASURE if money_table(pick) and q.intents and "pay" not in q.intents else 0.0
+        off = OTHER_MEASURE if q.intents and "pay" not in q.intents and money_table(pick) else 0.0
         # The word of the kind asked about in another sense ("a clinical role", not
         # "clinical managers") is no match for the kind.
         off += OTHER_SENSE if kinds and _other_sense(pick.text, kinds, q.subject) else 0.0
@@ -132,9 +132,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         chosen = [candidate_for(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
         chosen = _within(chosen, LIST_BUDGET)
     elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
-        rows = [candidate_for(d, picks) for d in neighbours(best.doc)
-                if d.metadata["lead"] == best.lead and d.metadata["kind"] == "row"]
-        top = extreme_row(q, rows)
+        top = extreme_row(q, _table_rows(best, picks, neighbours))
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
     else:
         chosen += _topic_sentence(q, best, picks, neighbours) + _continuation(best, picks, neighbours)
@@ -148,14 +146,19 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
             continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
             if p.kind == "row" and {"high", "low"} & set(q.terms):  # the row asked for
-                p = extreme_row(q, [candidate_for(d, picks) for d in neighbours(p.doc)
-                                     if d.metadata["lead"] == p.lead and d.metadata["kind"] == "row"])
+                p = extreme_row(q, _table_rows(p, picks, neighbours))
                 if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
                     continue
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
     return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
+
+
+def _table_rows(row: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
+    """Every row of the table a row belongs to."""
+    return [candidate_for(d, picks) for d in neighbours(row.doc)
+            if d.metadata["lead"] == row.lead and d.metadata["kind"] == "row"]
 
 
 def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
