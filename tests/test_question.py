@@ -34,6 +34,9 @@ def test_answer_types() -> None:
     assert answer_type("Where can I look up licensure rules?", ["license"]) == "pointer"
     assert answer_type("and where do most of them work?", ["employ"]) == "place"
     assert answer_type("Is pay higher in the state where I live?", ["pay"]) != "place"
+    assert answer_type("and when will the growth happen?", ["grow"]) == "date"
+    # "when" introducing a clause asks for no date; the question is what would help.
+    assert answer_type("What would make me a strong candidate when I apply?", ["require"]) == "text"
 
 
 def test_numbers_and_quantities() -> None:

@@ -143,9 +143,16 @@ def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
     return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
 
 
-_WHERE = re.compile(r"^\s*where\b|\bwhere(?:'s|\s+(?:do|does|did|can|could|should|would|will|is|are|"
-                    r"was|were)\b)")
-""""Where" that asks ("and where do most of them work?"), not a relative "the state where I live"."""
+def _asking(word: str) -> re.Pattern[str]:
+    """``word`` where it asks: opening the question or before a verb that asks ("and where
+    do most of them work?"), not introducing a clause ("the state where I live", "a strong
+    candidate when I apply")."""
+    return re.compile(rf"^\s*{word}\b|\b{word}(?:'s|\s+(?:do|does|did|can|could|should|would|will|"
+                      rf"is|are|was|were)\b)")
+
+
+_WHERE = _asking("where")
+_WHEN = re.compile(rf"{_asking('when').pattern}|\b(what date|what year|which year)\b")
 _COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|\brate\b")
 """Words that ask for a count, a share or a rate."""
 FORMS: tuple[Form, ...] = (
@@ -171,8 +178,7 @@ FORMS: tuple[Form, ...] = (
          lacks="figures by state, city or country"),
     Form(AnswerType.FREQUENCY, lambda low, _t: "how often" in low, _has(_FREQUENCY), figure=True),
     Form(AnswerType.DURATION, lambda low, _t: "how long" in low, _has(_DIGIT), figure=True),
-    Form(AnswerType.DATE, _matches(r"\b(when|what date|what year|which year)\b"), _has(_DIGIT),
-         figure=True),
+    Form(AnswerType.DATE, _matches(_WHEN.pattern), _has(_DIGIT), figure=True),
     Form(AnswerType.MONEY,
          lambda low, t: "pay" in t and bool(re.search(r"\bhow much\b|\bsalary\b|\bwage\b|\bearn|"
                                                       r"\bmake\b|\bpay\b|\bpaid\b", low)),
