@@ -156,3 +156,16 @@ def test_a_general_question_gets_both_sides_of_a_contrast(bot: CareerBot) -> Non
     got = bot.ask("do I have to get a license?")
     assert "All states require licensure" in got.text and "typically not required" in got.text
     assert "not required" not in bot.ask("Do nursing home administrators need a license?").text
+
+
+def test_a_list_asked_for_beside_another_answer_comes_whole(bot: CareerBot) -> None:
+    """A list added beside the best passage is quoted whole when the question asks for the
+    list ("what skills"), not as one item that reads as the only one; a lone letter ("u")
+    is chat shorthand, no match for "U.S."."""
+    got = bot.ask("Which interest areas suit this job, and what skills does it take?")
+    assert "Helping, Persuading and Organizing" in got.text
+    assert "Analytical skills; Communication skills; Detail oriented" in got.text
+    assert "qualities: Technical skills [" not in got.text
+    got = bot.ask("which qualities do u need for the job")
+    assert got.text.startswith("Medical and health services managers should also possess")
+    assert "Department of Labor" not in got.text

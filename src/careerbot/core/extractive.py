@@ -129,8 +129,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
         chosen += _introduced(best, picks, neighbours)
     elif best.lead and _asks_for_list(q, best):
-        chosen = [candidate_for(d, picks) for d in neighbours(best.doc) if d.metadata["lead"] == best.lead]
-        chosen = _within(chosen, LIST_BUDGET)
+        chosen = _within(_list_of(best, picks, neighbours), LIST_BUDGET)
     elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
         top = extreme_row(q, _table_rows(best, picks, neighbours))
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
@@ -149,10 +148,21 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
                 p = extreme_row(q, _table_rows(p, picks, neighbours))
                 if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
                     continue
+            elif p.lead and _asks_for_list(q, p):  # the list asked for, not one of its items
+                items = _list_of(p, picks, neighbours)
+                if _words(chosen + items) <= LIST_BUDGET:
+                    chosen += items
+                    covered |= set().union(*(i.covered for i in items))
+                    continue
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
     return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
+
+
+def _list_of(item: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
+    """Every item of the list (or row of the table) an item belongs to, in reading order."""
+    return [candidate_for(d, picks) for d in neighbours(item.doc) if d.metadata["lead"] == item.lead]
 
 
 def _table_rows(row: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:

@@ -215,8 +215,9 @@ def analyse(
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
     words = words_of(text)
     fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
+    # A lone letter is chat shorthand ("do u need"), never a term: "u" is no "U.S.".
     raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS
-           for p in _compound(w, keywords)]
+           and not (len(w) == 1 and w.isalpha()) for p in _compound(w, keywords)]
     q = Query(text=text, terms=[], injection=injection, subject=frozenset(subject))
     nouns = used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
