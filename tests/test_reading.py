@@ -169,3 +169,12 @@ def test_a_list_asked_for_beside_another_answer_comes_whole(bot: CareerBot) -> N
     got = bot.ask("which qualities do u need for the job")
     assert got.text.startswith("Medical and health services managers should also possess")
     assert "Department of Labor" not in got.text
+
+
+def test_a_follow_up_naming_nothing_of_its_own_is_read_by_its_meaning(bot: CareerBot) -> None:
+    """All "can they move up from there?" names is carried from the question before, so no
+    paragraph's opening sentence wins for its lede; and a yes-no question asks for no
+    definition, whatever the question before asked."""
+    got = bot.ask("can they move up from there?", [("who are health information managers?", "")])
+    assert "entire hospital’s information systems" in got.text
+    assert got.citations[0].section == "Advancement"

@@ -62,6 +62,9 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     weights.update({t: 0.5 * keywords.idf(t) for t in q.carried if t not in weights})
     total = sum(weights.values()) or 1.0
     kinds = q.kinds - set(CONCEPTS)  # "top executives" names a rank, not a sense of "top"
+    # A question whose own words name nothing (all it names is carried from the one before:
+    # "can they move up from there?") is told apart by its meaning, not by a paragraph's lede.
+    by_lede = any(t not in GENERIC_STEMS for t in q.terms) or not q.carried
     picks = []
     for doc in docs:
         meta = doc.metadata
@@ -77,7 +80,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
             if factor >= 0.5:
                 covered.add(t)
         pick = Candidate(doc, 0.0, covered, score / total - 0.5 * bool(q.excluded & own))
-        lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") else 0.0
+        lede = (0.15 if len(weights) <= 1 else 0.03) if meta.get("lede") and by_lede else 0.0
         # A paragraph's opening sentence says what its subject is: a definition's answer.
         opens = DEFINITION_OPENING if q.answer_type == "definition" and pick.start == int(
             meta["passage_start"]) else 0.0

@@ -49,9 +49,12 @@ _CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|bot
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
-_OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)", re.I)
-"""A question word that asks on its own ("and what would I major in?"), unlike the
-elliptical "what about in hospitals?", which asks for the same form of fact as before."""
+_OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)|"
+                      r"^\W*(can|could|do|does|did|is|are|will|would|should)\s+(they|it|i|you|he|she)\b",
+                      re.I)
+"""A question word that asks on its own ("and what would I major in?"), or a yes-no
+question ("can they move up from there?"), unlike the elliptical "what about in
+hospitals?", which asks for the same form of fact as before."""
 _OPENER = 2
 """Words a reply may open with before an elliptical follow-up ("ok so and ...")."""
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
