@@ -39,6 +39,9 @@ def test_a_figure_is_found_in_the_paragraph_that_names_the_topic(bot: CareerBot)
     got = bot.ask("how long does the master's usually take?")
     assert not got.refused and "between 2 and 3 years" in got.text
     assert bot.ask("How long is the national licensing exam?").refused
+    # The topic may come from the question before, with what it asked of it ("required").
+    got = bot.ask("and how long would that take me?", [("do I really need a master's?", "")])
+    assert not got.refused and "between 2 and 3 years" in got.text
 
 
 def test_who_do_i_asks_where_to_turn(bot: CareerBot) -> None:

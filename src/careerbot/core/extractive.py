@@ -24,6 +24,7 @@ from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     CONCEPTS,
     GENERIC_STEMS,
+    INTENTS,
     SENTENCE_BREAK,
     STOPWORDS,
     is_number,
@@ -119,7 +120,8 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         # The figure asked for often follows in a paragraph that names the topic ("master's
         # degrees are common ... Graduate programs often last between 2 and 3 years"): the
         # best such paragraph among those that score nearly as well.
-        for topic in (p for p in picks if p.score >= NEAR_TIE * best.score):
+        named = best.covered - INTENTS - GENERIC_STEMS  # what it names, not what it asks of it
+        for topic in (p for p in picks if p.score >= NEAR_TIE * best.score or named and named <= p.covered):
             fit = next((p for p in picks if p.passage_key == topic.passage_key and form_fit(q, p) > 0), None)
             if fit is not None:
                 return [fit, topic]
