@@ -181,3 +181,10 @@ def test_a_follow_up_naming_nothing_of_its_own_is_read_by_its_meaning(bot: Caree
     got = bot.ask("can they move up from there?", [("who are health information managers?", "")])
     assert "entire hospital’s information systems" in got.text
     assert got.citations[0].section == "Advancement"
+
+
+def test_a_verb_that_says_which_people_is_no_fact_asked(bot: CareerBot) -> None:
+    """"the ones working for the government" names a group: after a question about pay,
+    their pay is asked for, not their share of jobs."""
+    got = bot.ask("and those working in hospitals?", [("what's the median salary?", "")])
+    assert "$119,450" in got.text and "30%" not in got.text

@@ -48,6 +48,9 @@ _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|
 _CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b", re.I)
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _THEY = re.compile(r"\b(they|them)\b", re.I)
+_DESCRIBED = re.compile(r"\b(?:ones?|those|people|managers)\s+(?:(?:who|that)\s+(\w+)|(\w+ing))\b", re.I)
+"""A verb that says which people are meant ("the ones working for the government", "those
+who work in hospitals"): it names a group, not the kind of fact asked about them."""
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)|"
                       r"^\W*(can|could|do|does|did|is|are|will|would|should)\s+(they|it|i|you|he|she)\b",
@@ -219,8 +222,9 @@ def analyse(
     words = words_of(text)
     fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
     # A lone letter is chat shorthand ("do u need"), never a term: "u" is no "U.S.".
-    raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS) if w not in STOPWORDS
-           and not (len(w) == 1 and w.isalpha()) for p in _compound(w, keywords)]
+    described = {(m.group(1) or m.group(2)).lower() for m in _DESCRIBED.finditer(text)}
+    raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS and t not in described)
+           if w not in STOPWORDS and not (len(w) == 1 and w.isalpha()) for p in _compound(w, keywords)]
     q = Query(text=text, terms=[], injection=injection, subject=frozenset(subject))
     nouns = used_as_nouns(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
