@@ -188,3 +188,22 @@ def test_a_verb_that_says_which_people_is_no_fact_asked(bot: CareerBot) -> None:
     their pay is asked for, not their share of jobs."""
     got = bot.ask("and those working in hospitals?", [("what's the median salary?", "")])
     assert "$119,450" in got.text and "30%" not in got.text
+
+
+def test_a_word_of_a_titled_name_is_the_names_not_the_ordinary_word(bot: CareerBot) -> None:
+    """"outlook figures" asks for the job outlook, not about the Occupational Outlook
+    Handbook; the Handbook is still found when a question names it."""
+    got = bot.ask("I'm a guidance counselor writing a report page for parents. "
+                  "What outlook figures should I put in it?")
+    assert "28 percent" in got.text and "Handbook" not in got.text
+    got = bot.ask("is this from the Occupational Outlook Handbook?")
+    assert "Occupational Outlook Handbook" in got.text
+
+
+def test_what_the_user_tells_before_asking_is_context(bot: CareerBot) -> None:
+    """Words said only before the sentence that asks weigh half in choosing a passage."""
+    from careerbot.conversation import read
+
+    with bot._pinned() as live:
+        q = read(live, "I ran budgets and schedules for years. Which qualities does the job call for?", [])
+    assert {"budget", "year"} <= q.context and "quality" not in q.context

@@ -29,6 +29,7 @@ from careerbot.core.lexicon import (
     STOPWORDS,
     is_number,
     is_year,
+    name_terms,
     stem,
     term_set,
     terms,
@@ -46,6 +47,8 @@ OTHER_MEASURE = 0.5
 """Score a table of money loses for a question about another kind of fact."""
 OTHER_SENSE = 0.05
 """Score a chunk loses for using the word of the kind asked about in another sense."""
+CONTEXT_WEIGHT = 0.5
+"""Weight of a word said before the sentence that asks, against one of that sentence."""
 NEAR_TIE = 0.9
 """Share of the best score at which another chunk is as good a match for the topic."""
 OVERVIEW_BUDGET = 150
@@ -59,7 +62,10 @@ _ADDS = re.compile(r"(In addition|Additionally|Also)\b")
 
 def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> list[Candidate]:
     """Score chunks by weighted term coverage, dense similarity and fit of form."""
-    weights = {t: keywords.idf(t) for t in q.terms if t not in GENERIC_STEMS}
+    # What the user tells first ("Retired Army, 20 years ...") is context: half the weight
+    # of a word of the sentence that asks.
+    weights = {t: keywords.idf(t) * (CONTEXT_WEIGHT if t in q.context else 1.0) for t in q.terms
+               if t not in GENERIC_STEMS}
     weights.update({t: 0.5 * keywords.idf(t) for t in q.carried if t not in weights})
     total = sum(weights.values()) or 1.0
     kinds = q.kinds - set(CONCEPTS)  # "top executives" names a rank, not a sense of "top"
@@ -69,7 +75,9 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     picks = []
     for doc in docs:
         meta = doc.metadata
-        own, lead = term_set(doc.page_content), term_set(str(meta.get("lead", "")))
+        plain, names = name_terms(doc.page_content)
+        own = plain.union(*(n for n in names if len(n & weights.keys()) >= 2))
+        lead = term_set(str(meta.get("lead", "")))
         if meta.get("kind") == "row":  # "Offices of physicians 12" is a percent in its table
             own |= term_set(" ".join(table_unit(str(meta["passage"])) or ()))
         section, passage = term_set(str(meta["section"])), term_set(str(meta["passage"]))

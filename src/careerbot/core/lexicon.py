@@ -125,6 +125,19 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
+_TITLE_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ ]+(?:(?:of|for|in|on|the)[ ]+)*[A-Z][a-z]+)+")
+
+
+@lru_cache(maxsize=8192)
+def name_terms(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    """The terms of a text outside the titled names it writes, and the terms of each such
+    name of two content words or more ("Occupational Outlook Handbook", "National
+    Association of Long Term Care Administrator Boards"). A word of a name is that name's,
+    not the word in its ordinary sense: "outlook figures" is not asked of the Handbook."""
+    names = tuple(n for n in (term_set(m.group()) for m in _TITLE_RUN.finditer(text)) if len(n) >= 2)
+    return term_set(_TITLE_RUN.sub(" ", text)) if names else term_set(text), names
+
+
 _SUPERLATIVE = {"most": "highest", "least": "lowest"}
 """After "the", "most" and "least" rank ("which industry hires the most"); without it they
 count ("most managers work full time")."""

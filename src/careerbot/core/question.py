@@ -92,6 +92,9 @@ class Query:
     injection: bool = False
     unrated: str | None = None
     """The adjective of a "how stressful is it?" question when the profile never uses it."""
+    context: set[str] = field(default_factory=set)
+    """Terms said only before the sentence that asks ("Retired Army, 20 years. Which
+    qualities ...?"): what the user tells, not what they ask."""
 
     @property
     def retrieval_text(self) -> str:
@@ -262,6 +265,9 @@ def analyse(
             if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
     q.things -= named_whole
+    asked = set(words_of(asking_sentence(text)))
+    q.context = {stem(w) for t in words if t not in asked for w in _compound(fixed[t], keywords)}
+    q.context -= {stem(w) for t in asked for w in _compound(fixed.get(t, t), keywords)}
     # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
     # is context for the question, not a thing it asks the profile about.
     mine = _about_me(text) - claimed(text)
