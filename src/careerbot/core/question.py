@@ -265,9 +265,9 @@ def analyse(
             if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
     q.things -= named_whole
-    asked = set(words_of(asking_sentence(text)))
-    q.context = {stem(w) for t in words if t not in asked for w in _compound(fixed[t], keywords)}
-    q.context -= {stem(w) for t in asked for w in _compound(fixed.get(t, t), keywords)}
+    asking = set(words_of(asking_sentence(text)))
+    q.context = {stem(w) for t in words if t not in asking for w in _compound(fixed[t], keywords)}
+    q.context -= {stem(w) for t in asking for w in _compound(fixed.get(t, t), keywords)}
     # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
     # is context for the question, not a thing it asks the profile about.
     mine = _about_me(text) - claimed(text)
