@@ -139,6 +139,16 @@ def test_ordinary_words_never_refuse_but_places_do(bot: CareerBot) -> None:
     assert refused.text.count(";") <= 2  # the closest sections, not all of them
 
 
+def test_what_a_profile_of_this_kind_never_says_is_refused_by_meaning(bot: CareerBot) -> None:
+    """Benefits, bonuses, remote work: nearest an example of what such profiles never cover
+    (data/gaps.txt), so refused naming the words the profile never uses; a near miss the
+    profile answers is not."""
+    got = bot.ask("do they get a signing bonus or stock options?")
+    assert got.kind == "refusal" and "“bonus”" in got.text and not got.citations
+    got = bot.ask("are they ever on call during the weekend?")
+    assert not got.refused and "on call" in got.text
+
+
 def test_a_labelled_paragraph_is_quoted_with_its_label_and_the_lead_once(bot: CareerBot) -> None:
     """"These managers must be able to communicate" leans on its label ("Communication
     skills"), which leans on the list's lead; the lead is printed once however many

@@ -26,6 +26,8 @@ def test_every_data_file_loads() -> None:
         assert resources.words(name), name
     assert CONCEPTS["pay"][:3] == ("pay", "pays", "paid") and "salary" in CONCEPTS["pay"]
     assert "the" in STOPWORDS and "kind" in GENERIC and "nurses" in OCCUPATIONS
+    gaps = resources.examples("gaps")
+    assert set(gaps) == {"gap", "answerable"} and len(gaps["gap"]) >= 50 and len(gaps["answerable"]) >= 50
 
 
 def test_every_answer_type_has_one_row() -> None:

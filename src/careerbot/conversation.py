@@ -126,6 +126,10 @@ class Conversation:
                 label = intent.label if chat else "decline"
                 examples = [s for s, _ in self.suggestions()]
                 return reply(label, live.title, examples, live.sections), False
+        gap = extractive.gap(q, docs, live.retriever.keywords, live.title, live.sections) \
+            if intent.never_answered and topic else None
+        if gap is not None:
+            return gap, False
         if intent.overview and topic:
             return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
                                        live.title, live.sections), True

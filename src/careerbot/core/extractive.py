@@ -36,7 +36,7 @@ from careerbot.core.lexicon import (
     tokens,
 )
 from careerbot.core.question import Query, asking_sentence, claimed
-from careerbot.core.refusal import refusal, refusal_reason, related, unnamed_thing
+from careerbot.core.refusal import gap_reason, refusal, refusal_reason, related, unnamed_thing, unsaid
 from careerbot.result import Answer
 
 WORD_BUDGET = 60
@@ -338,6 +338,18 @@ def _within(chosen: list[Candidate], budget: int) -> list[Candidate]:
 def _words(picks: Sequence[Candidate]) -> int:
     leads = {p.lead for p in picks if p.lead}
     return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
+
+
+def gap(
+    q: Query, docs: Sequence[Document], keywords: KeywordIndex, title: str, sections: Sequence[str]
+) -> Answer | None:
+    """The refusal of a question of a kind the profile never answers (benefits, remote
+    work, schools...), naming the words it uses that the profile never does and the closest
+    sections search found; None when it uses none (then it is no gap: "are they ever on
+    call during the weekend?" is near "do they get paid overtime when on call?")."""
+    words = unsaid(q, keywords)
+    near = [str(d.metadata["section"]) for d in docs] + list(sections)
+    return refusal(gap_reason(words), title, near) if words else None
 
 
 def answer(

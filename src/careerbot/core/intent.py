@@ -42,6 +42,10 @@ ADVICE_LOOSE = 0.45
 ASKED_ALREADY = 0.7
 """Cosine to a passage at which the profile itself asks the question (an FAQ entry): its
 answer leads the advice, whatever words the question uses."""
+GAP_MIN = 0.55
+"""Cosine to the nearest gap example needed to refuse a question as one the profile never answers."""
+GAP_MARGIN = 0.05
+"""How much nearer a gap example must be than any example of another label."""
 OFFTOPIC_STRONG = 0.6
 """Cosine to the nearest off-topic example above which a message is declined anyway."""
 
@@ -54,6 +58,12 @@ class Intent:
     score: float
     closest: float = 0.0
     """Cosine of the passage closest to the message (0 before the search)."""
+    gap: float = 0.0
+    """Cosine to the nearest example of a question a profile of this kind never answers
+    (``data/gaps.txt``: benefits, remote work, schools and rankings, admission...)."""
+    gap_margin: float = 0.0
+    """How much nearer that example is than any other example (an answerable near miss, or
+    any intent's)."""
 
     @property
     def smalltalk(self) -> bool:
@@ -89,6 +99,12 @@ class Intent:
         return self.advice and self.label != OVERVIEW
 
     @property
+    def never_answered(self) -> bool:
+        """Asks what a profile of this kind never says ("do they get bonuses?"), clearly
+        nearer such an example than a question the profile answers."""
+        return self.gap >= GAP_MIN and self.gap_margin >= GAP_MARGIN
+
+    @property
     def clearly_offtopic(self) -> bool:
         """So close to an off-topic example that words of the profile do not make it a
         question about it ("Write a poem about hospitals")."""
@@ -102,3 +118,11 @@ def nearest(vector: np.ndarray, labels: Sequence[str], examples: np.ndarray) -> 
     scores = examples @ vector
     best = int(np.argmax(scores))
     return Intent(labels[best], float(scores[best]))
+
+
+def nearest_gap(vector: np.ndarray, gaps: np.ndarray, others: np.ndarray) -> tuple[float, float]:
+    """Cosine to the nearest gap example, and how much nearer it is than every other example."""
+    if not len(gaps):
+        return 0.0, 0.0
+    gap = float(np.max(gaps @ vector))
+    return gap, gap - float(np.max(others @ vector, initial=-1.0))

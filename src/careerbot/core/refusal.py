@@ -14,7 +14,7 @@ from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
 from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, is_number, is_year, stem, tokens
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, STOPWORDS, is_number, is_year, stem, tokens
 from careerbot.core.question import Query, asking_clause, asking_sentence
 from careerbot.result import Answer
 
@@ -63,6 +63,21 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     if best.score < 0.35:
         return "no passage answers it closely enough"
     return None
+
+
+def unsaid(q: Query, keywords: KeywordIndex) -> list[str]:
+    """Words of the asking sentence, as written, that the profile never uses (fillers,
+    function words and short words aside, but not acronyms: "AI", "GPA")."""
+    said = re.findall(r"[A-Za-z][A-Za-z'-]+", asking_sentence(q.text))
+    return [w for w in said if (len(w) > 3 or w.isupper() and len(w) > 1) and w.lower() not in STOPWORDS
+            and stem(w.lower()) not in GENERIC_STEMS
+            and not keywords.knows(stem(keywords.correct(w.lower())))]
+
+
+def gap_reason(words: Sequence[str]) -> str:
+    """Why a question of a kind the profile never answers ("do they get bonuses or stock
+    options?") is refused: the words it uses that the profile never does."""
+    return f"it never mentions {_quote_list(words)}"
 
 
 _NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
@@ -140,4 +155,4 @@ def refusal(
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
-__all__ = ["refusal", "refusal_reason", "related", "unnamed_thing"]
+__all__ = ["gap_reason", "unsaid", "refusal", "refusal_reason", "related", "unnamed_thing"]
