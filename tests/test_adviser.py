@@ -415,3 +415,12 @@ def test_a_request_about_a_profile_topic_is_still_off_topic(bot: CareerBot) -> N
     """A poem about hospitals is declined, not answered with a quote about hospitals."""
     assert bot.ask("can you write me a poem about hospitals").kind == "decline"
     assert bot.ask("how much do hospitals pay?").kind == "answer"
+
+
+def test_a_trait_the_user_tells_is_what_fit_advice_is_about(bot: CareerBot) -> None:
+    """"bad with details" names the quality the answer must speak to ("details" is no
+    filler); a noun said of it ("is that a dealbreaker?") judges it and names no gap."""
+    got = bot.ask("I'm kinda bad with details, would this job suit me?")
+    assert got.kind == "answer" and "must pay attention to detail" in got.text
+    got = bot.ask("honestly I hate budgets... is that a dealbreaker here?")
+    assert not got.refused

@@ -133,7 +133,9 @@ class Conversation:
         if intent.overview and topic:
             return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
                                        live.title, live.sections), True
-        base = extract(live, q, docs)
+        # For advice, what the user tells of themselves is what the advice is about ("I'm
+        # bad with details, would it suit me?"): no mere context.
+        base = extract(live, replace(q, context=set()) if intent.composed else q, docs)
         # Each facet is asked about what the user named ("a nursing home administrator"),
         # as a follow-up carries an earlier question's words.
         clause = asking_clause(asking)

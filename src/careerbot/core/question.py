@@ -51,6 +51,10 @@ _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DESCRIBED = re.compile(r"\b(?:ones?|those|people|managers)\s+(?:(?:who|that)\s+(\w+)|(\w+ing))\b", re.I)
 """A verb that says which people are meant ("the ones working for the government", "those
 who work in hospitals"): it names a group, not the kind of fact asked about them."""
+_JUDGED = re.compile(
+    r"\b(?:is|would|will|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a|an)\s+(\w+)(?:\s+(\w+))?", re.I
+)
+"""A noun said of what the user just told: "is that a dealbreaker?", "would that be a big plus?"."""
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)|"
                       r"^\W*(can|could|do|does|did|is|are|will|would|should)\s+(they|it|i|you|he|she)\b",
@@ -271,7 +275,9 @@ def analyse(
     # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
     # is context for the question, not a thing it asks the profile about.
     mine = _about_me(text) - claimed(text)
-    q.unknown = [w for w in q.unknown if stem(w) not in mine]
+    # A noun said of what the user just told ("is that a dealbreaker?") judges it: no gap.
+    judged = {w.lower() for m in _JUDGED.finditer(text) for w in m.groups() if w}
+    q.unknown = [w for w in q.unknown if stem(w) not in mine and w.lower() not in judged]
     runs = name_runs(text)
     q.unknown = list(dict.fromkeys(runs.get(w, w) for w in q.unknown))
     q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())
