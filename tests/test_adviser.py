@@ -400,6 +400,9 @@ def test_a_figure_for_a_kind_of_manager_the_profile_does_not_break_down_is_refus
     assert got.kind == "refusal" and "clinical" in got.text
     assert "$119,450" in bot.ask("How much do hospital managers make?").text
     assert "$101,340" in bot.ask("How much do healthcare managers make?").text
+    # A kind named by two words, the first of which the answer gives, is that row's.
+    got = bot.ask("what do nursing home managers earn compared with hospital ones?")
+    assert "Nursing and residential care facilities: $83,550" in got.text
 
 
 def test_a_choice_is_weighed_with_what_another_section_says(bot: CareerBot) -> None:

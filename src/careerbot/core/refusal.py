@@ -55,6 +55,10 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # that can name a thing is a figure; fillers and verbs ("anyway", "talking") are not.
         # A kind of the subject ("clinical managers") is one however often the profile
         # uses the word: the figure must be given for that kind.
+        # A kind of manager named by two words, the first of which the answer gives ("nursing
+        # home managers": "Nursing and residential care facilities"), is no other thing.
+        said = [stem(t) for t in tokens(q.text)]
+        covered |= {b for a, b in zip(said, said[1:], strict=False) if b in q.kinds and a in covered}
         covered |= form_words(q.text) | _facets_of(q, covered)
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
