@@ -57,17 +57,18 @@ test: install-test index
 	# Blind sets, written by writers who saw neither the code nor evals/ (see README,
 	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
 	# below issue 11's targets, which are not reached yet.
-	$(call conversation_gates,blind,0.97,0.975,0.01,0.91,0.95)
+	$(call conversation_gates,blind,0.97,0.975,0.01,0.95,0.95)
 	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
 		--fail-under fact_recall=0.94 --fail-under paraphrase_consistency=0.76 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
-	# dev.jsonl, dev2.jsonl and dev3.jsonl: blind writers' sets, the tuning sets of the
-	# fourth, fifth and sixth rounds.
-	$(call conversation_gates,dev,0.92,0.94,0.02,0.85,0.99)
-	$(call conversation_gates,dev2,0.82,0.85,0.01,0.78,0.89)
-	$(call conversation_gates,dev3,0.86,0.89,0.01,0.82,0.99)
-	# blind2, blind3 and blind4: run and reported, never read to change the code.
-	$(foreach set,blind2 blind3 blind4,$(BIN)/careerbot eval evals/$(set).jsonl \
+	# dev.jsonl ... dev4.jsonl: blind writers' sets, the tuning sets of the fourth to
+	# seventh rounds.
+	$(call conversation_gates,dev,0.93,0.94,0.02,0.92,0.99)
+	$(call conversation_gates,dev2,0.82,0.85,0.01,0.85,0.89)
+	$(call conversation_gates,dev3,0.85,0.89,0.01,0.92,0.99)
+	$(call conversation_gates,dev4,0.91,0.92,0.01,0.92,0.99)
+	# blind2 to blind5: run and reported, never read to change the code.
+	$(foreach set,blind2 blind3 blind4 blind5,$(BIN)/careerbot eval evals/$(set).jsonl \
 		--out evals/last-run/$(set) --fail-under forbidden_violations=0 &&) true
 
 test-fast: install-test
