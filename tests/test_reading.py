@@ -25,6 +25,8 @@ def test_figure_words_names_and_asides_read_as_meant(bot: CareerBot) -> None:
 def test_they_with_nothing_said_before_is_searched_as_the_occupation(bot: CareerBot) -> None:
     got = bot.ask("where do most of them work?")
     assert "work in offices" in got.text and not got.refused
+    # An industry is where they work: the table of who employs them comes too.
+    assert "Hospitals; state, local, and private: 30%" in got.text
 
 
 def test_an_aside_after_the_question_does_not_narrow_a_list(bot: CareerBot) -> None:

@@ -169,8 +169,23 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
                     continue
             chosen += [p] + _items_of(q, p, picks, neighbours)
             covered |= p.covered
+    chosen += _places(q, chosen, picks, neighbours)
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
     return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
+
+
+def _places(
+    q: Query, chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
+) -> list[Candidate]:
+    """"Where do most of them work?" answered by a sentence ("in offices") also gets the
+    table of the places that employ them, when search found it nearly as good."""
+    if q.answer_type != AnswerType.PLACE or any(c.kind == "row" for c in chosen):
+        return []
+    best = chosen[0]
+    near = (p for p in picks if p.kind == "row" and p.score >= 0.75 * best.score and form_fit(q, p) > 0)
+    row = next(near, None)
+    rows = _table_rows(row, picks, neighbours) if row else []
+    return rows if rows and _words(chosen + rows) <= LIST_BUDGET else []
 
 
 def _list_of(item: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:

@@ -119,6 +119,12 @@ def _fits_definition(q: Query, c: Quotable) -> float:
     return 1.0 if len(opening & q.phrase) >= min(2, len(q.phrase)) > 0 else 0.0
 
 
+def _fits_place(_q: Query, c: Quotable) -> float:
+    """"Where ..." is answered by a place ("in offices") or by a row of a table of who
+    employs them: an industry is where they work."""
+    return 1.0 if _PLACE.search(c.text) or c.kind == "row" and "employ" in term_set(c.lead) else 0.0
+
+
 _EVERY_PLACE = re.compile(
     r"\b(all|most|every|each|many|some|several)\s+(states?|cit(y|ies)|countr(y|ies))\b", re.I
 )
@@ -170,7 +176,7 @@ FORMS: tuple[Form, ...] = (
     Form(AnswerType.PERSON, _matches(r"\s*who (do|does|will|would|did)\b", re.match),
          lambda _q, c: 1.0 if OCCUPATIONS & set(tokens(c.text)) else 0.0),
     Form(AnswerType.PLACE, lambda low, _t: bool(_WHERE.search(low)) and "come from" not in low,
-         _has(_PLACE, no=0.0)),
+         _fits_place),
     Form(AnswerType.REGION,
          _matches(r"\b(which|what)\s+(states?|cit(y|ies)|countr(y|ies)|count(y|ies)|regions?|"
                   r"metro(politan)? areas?)\b"),
