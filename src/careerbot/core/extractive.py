@@ -25,22 +25,30 @@ from careerbot.core.lexicon import (
     CONCEPTS,
     GENERIC_STEMS,
     INTENTS,
-    SENTENCE_BREAK,
     STOPWORDS,
     is_number,
     is_year,
     name_terms,
     stem,
     term_set,
-    terms,
     tokens,
 )
-from careerbot.core.question import Query, asking_sentence, claimed
+from careerbot.core.lists import (
+    LIST_BUDGET,
+    asks_for_list,
+    introduced,
+    items_of,
+    list_of,
+    places,
+    table_rows,
+    within,
+    words,
+)
+from careerbot.core.question import Query, claimed
 from careerbot.core.refusal import gap_reason, refusal, refusal_reason, related, unnamed_thing, unsaid
 from careerbot.result import Answer
 
 WORD_BUDGET = 60
-LIST_BUDGET = 100
 DEFINITION_OPENING = 0.05
 """Score a paragraph's first sentence gains for a "what is / what does X do" question."""
 OTHER_MEASURE = 0.5
@@ -138,13 +146,13 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         rest = [candidate_for(d, picks) for d in neighbours(best.doc)
                 if int(d.metadata["start"]) > best.start
                 and int(d.metadata["passage_start"]) == best.passage_key[1]]
-        chosen = _within(chosen + rest, LIST_BUDGET)
+        chosen = within(chosen + rest, LIST_BUDGET)
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
-        chosen += _introduced(best, picks, neighbours)
-    elif best.lead and _asks_for_list(q, best):
-        chosen = _within(_list_of(best, picks, neighbours), LIST_BUDGET)
+        chosen += introduced(best, picks, neighbours)
+    elif best.lead and asks_for_list(q, best):
+        chosen = within(list_of(best, picks, neighbours), LIST_BUDGET)
     elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
-        top = extreme_row(q, _table_rows(best, picks, neighbours))
+        top = extreme_row(q, table_rows(best, picks, neighbours))
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
     else:
         chosen += _topic_sentence(q, best, picks, neighbours) + _continuation(best, picks, neighbours)
@@ -152,51 +160,26 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
     for p in picks[1:]:
         if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
             continue
-        if p.score < 0.75 * best.score or _words(chosen + [p]) > WORD_BUDGET:
+        if p.score < 0.75 * best.score or words(chosen + [p]) > WORD_BUDGET:
             continue
         if p.text.endswith("?") or _asked_next(p, neighbours):
             continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
             if p.kind == "row" and {"high", "low"} & set(q.terms):  # the row asked for
-                p = extreme_row(q, _table_rows(p, picks, neighbours))
+                p = extreme_row(q, table_rows(p, picks, neighbours))
                 if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
                     continue
-            elif p.lead and _asks_for_list(q, p):  # the list asked for, not one of its items
-                items = _list_of(p, picks, neighbours)
-                if _words(chosen + items) <= LIST_BUDGET:
+            elif p.lead and asks_for_list(q, p):  # the list asked for, not one of its items
+                items = list_of(p, picks, neighbours)
+                if words(chosen + items) <= LIST_BUDGET:
                     chosen += items
                     covered |= set().union(*(i.covered for i in items))
                     continue
-            chosen += [p] + _items_of(q, p, picks, neighbours)
+            chosen += [p] + items_of(q, p, picks, neighbours)
             covered |= p.covered
-    chosen += _places(q, chosen, picks, neighbours)
+    chosen += places(q, chosen, picks, neighbours)
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
     return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
-
-
-def _places(
-    q: Query, chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours
-) -> list[Candidate]:
-    """"Where do most of them work?" answered by a sentence ("in offices") also gets the
-    table of the places that employ them, when search found it nearly as good."""
-    if q.answer_type != AnswerType.PLACE or any(c.kind == "row" for c in chosen):
-        return []
-    best = chosen[0]
-    near = (p for p in picks if p.kind == "row" and p.score >= 0.75 * best.score and form_fit(q, p) > 0)
-    row = next(near, None)
-    rows = _table_rows(row, picks, neighbours) if row else []
-    return rows if rows and _words(chosen + rows) <= LIST_BUDGET else []
-
-
-def _list_of(item: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
-    """Every item of the list (or row of the table) an item belongs to, in reading order."""
-    return [candidate_for(d, picks) for d in neighbours(item.doc) if d.metadata["lead"] == item.lead]
-
-
-def _table_rows(row: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
-    """Every row of the table a row belongs to."""
-    return [candidate_for(d, picks) for d in neighbours(row.doc)
-            if d.metadata["lead"] == row.lead and d.metadata["kind"] == "row"]
 
 
 def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
@@ -272,44 +255,6 @@ def _asked_next(chunk: Candidate, neighbours: Neighbours) -> bool:
         and after[0].page_content.rstrip().endswith("?")
 
 
-def _introduced(lead: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
-    """What an unfinished sentence ("... as follows:", "... visit") introduces: its items,
-    else the lines after it up to the next such sentence, and the opening sentence of each
-    following paragraph of the section."""
-    section = neighbours(lead.doc)
-    items = [d for d in section if d.metadata["lead"] == lead.text]
-    if not items:
-        seen = {lead.passage_key[1]}
-        for d in (d for d in section if int(d.metadata["start"]) > lead.start):
-            key = int(d.metadata["passage_start"])
-            if key == lead.passage_key[1]:
-                if _lead_like(d.page_content):
-                    break
-                items.append(d)
-            elif key not in seen:
-                seen.add(key)
-                items.append(d)
-    return _within([lead] + [candidate_for(d, picks) for d in items], LIST_BUDGET)[1:]
-
-
-def _items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
-    """What a lead added beside the best chunk needs to say anything ("... as follows:"):
-    the highest or lowest row asked for, else its items; nothing for any other chunk."""
-    if p.kind != "sentence" or p.text.rstrip().endswith((".", "?", "!")):
-        return []
-    rows = [candidate_for(d, picks) for d in neighbours(p.doc)
-            if d.metadata["lead"] == p.text and d.metadata["kind"] == "row"]
-    if rows and {"high", "low"} & set(q.terms):
-        return [extreme_row(q, rows)]
-    return _introduced(p, picks, neighbours)
-
-
-def _lead_like(text: str) -> bool:
-    """An unfinished sentence in running prose (not a title-cased name)."""
-    lower = [w for w in text.split() if w.islower() and len(w) > 3]
-    return not text.rstrip().endswith((".", "?", "!")) and len(lower) >= 2
-
-
 def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
     """Sentences that only make sense after the chosen one ("They ...", "For example, ...");
     a following paragraph that opens with "In addition" continues it too."""
@@ -324,35 +269,10 @@ def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbour
                 or not same and _ADDS.match(text)):
             break
         out.append(candidate_for(d, picks))
-        if _words([best] + out) > LIST_BUDGET:
+        if words([best] + out) > LIST_BUDGET:
             out.pop()
             break
     return out
-
-
-def _asks_for_list(q: Query, best: Candidate) -> bool:
-    """The question matches the list's lead rather than one of its items."""
-    lead_terms = term_set(best.lead)
-    own_terms = term_set(best.text)
-    # The sentence that asks counts, not an aside or example after it ("... hire these
-    # people? like just hospitals or what").
-    said = set(terms(SENTENCE_BREAK.split(asking_sentence(q.text))[0]))
-    asked = ({t for t in q.terms if t in said} | set(q.carried)) - GENERIC_STEMS
-    return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
-
-
-def _within(chosen: list[Candidate], budget: int) -> list[Candidate]:
-    kept: list[Candidate] = []
-    for p in chosen:
-        if kept and _words(kept + [p]) > budget:
-            break
-        kept.append(p)
-    return kept
-
-
-def _words(picks: Sequence[Candidate]) -> int:
-    leads = {p.lead for p in picks if p.lead}
-    return sum(len(p.text.split()) for p in picks) + sum(len(x.split()) for x in leads)
 
 
 def gap(
@@ -418,7 +338,7 @@ def overview(
     figures = [p for p in section if any(is_number(t) for t in tokens(p.text))]
     kept: list[Candidate] = []
     for p in figures + list(opening.values()) + section:
-        if all(p is not k for k in kept) and _words(kept + [p]) <= OVERVIEW_BUDGET:
+        if all(p is not k for k in kept) and words(kept + [p]) <= OVERVIEW_BUDGET:
             kept.append(p)
     kept.sort(key=lambda p: p.start)
     return compose(kept, False) if kept else answer(q, docs, neighbours, keywords, title, sections)
