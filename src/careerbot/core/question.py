@@ -228,8 +228,8 @@ def analyse(
     text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
     words = words_of(text)
     fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
-    # A lone letter is chat shorthand ("do u need"), never a term: "u" is no "U.S.".
     described = {(m.group(1) or m.group(2)).lower() for m in _DESCRIBED.finditer(text)}
+    # A lone letter is chat shorthand ("do u need"), never a term: "u" is no "U.S.".
     raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS and t not in described)
            if w not in STOPWORDS and not (len(w) == 1 and w.isalpha()) for p in _compound(w, keywords)]
     q = Query(text=text, terms=[], injection=injection, subject=frozenset(subject))

@@ -29,7 +29,7 @@ class IntentModel:
         for label, utterances in resources.examples(name).items():
             labels += [label] * len(utterances)
             texts += utterances
-        return labels, np.stack([self.embeddings.encode_query(t) for t in texts])
+        return labels, self.embeddings.encode(texts)  # in batches: once per process
 
     @cached_property
     def _examples(self) -> tuple[list[str], np.ndarray]:
