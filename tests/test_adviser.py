@@ -421,9 +421,12 @@ def test_a_request_about_a_profile_topic_is_still_off_topic(bot: CareerBot) -> N
 
 
 def test_a_trait_the_user_tells_is_what_fit_advice_is_about(bot: CareerBot) -> None:
-    """"bad with details" names the quality the answer must speak to ("details" is no
-    filler); a noun said of it ("is that a dealbreaker?") judges it and names no gap."""
-    got = bot.ask("I'm kinda bad with details, would this job suit me?")
-    assert got.kind == "answer" and "must pay attention to detail" in got.text
+    """"bad with budgets" names what the answer must speak to, though it is said before the
+    sentence that asks; a noun said of it ("is that a dealbreaker?") judges it and names
+    no gap; "details" asked for stays a filler ("any details on what they do?")."""
+    got = bot.ask("I'm kinda bad with budgets, would this job suit me?")
+    assert got.kind == "answer" and "budgets [1]" in got.text
     got = bot.ask("honestly I hate budgets... is that a dealbreaker here?")
     assert not got.refused
+    got = bot.ask("any details on what they do day to day?")
+    assert "pay attention to detail" not in got.text and "typically do the following" in got.text
