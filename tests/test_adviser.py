@@ -144,7 +144,7 @@ def test_what_a_profile_of_this_kind_never_says_is_refused_by_meaning(bot: Caree
     (data/gaps.txt), so refused naming the words the profile never uses; a near miss the
     profile answers is not."""
     got = bot.ask("do they get a signing bonus or stock options?")
-    assert got.kind == "refusal" and "“bonus”" in got.text and not got.citations
+    assert got.kind == "refusal" and "“signing bonus”, “stock options”" in got.text and not got.citations
     got = bot.ask("are they ever on call during the weekend?")
     assert not got.refused and "on call" in got.text
 

@@ -7,6 +7,7 @@ Kept apart from :mod:`careerbot.core.extractive`, which chooses what to quote.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -71,11 +72,14 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
 
 def unsaid(q: Query, keywords: KeywordIndex) -> list[str]:
     """Words of the asking sentence, as written, that the profile never uses (fillers,
-    function words and short words aside, but not acronyms: "AI", "GPA")."""
+    function words and short words aside, but not acronyms: "AI", "GPA"); neighbours are
+    one phrase ("stock options")."""
     said = re.findall(r"[A-Za-z][A-Za-z'-]+", asking_sentence(q.text))
-    return [w for w in said if (len(w) > 3 or w.isupper() and len(w) > 1) and w.lower() not in STOPWORDS
-            and stem(w.lower()) not in GENERIC_STEMS
-            and not keywords.knows(stem(keywords.correct(w.lower())))]
+    lacking = [(w.isupper() and len(w) > 1 or len(w) > 3) and w.lower() not in STOPWORDS
+               and stem(w.lower()) not in GENERIC_STEMS
+               and not keywords.knows(stem(keywords.correct(w.lower()))) for w in said]
+    runs = itertools.groupby(zip(said, lacking, strict=True), key=lambda pair: pair[1])
+    return [" ".join(w for w, _ in run) for lacks, run in runs if lacks]
 
 
 def gap_reason(words: Sequence[str]) -> str:
