@@ -29,7 +29,7 @@ from careerbot.core.lexicon import (
     is_number,
     is_year,
     name_terms,
-    stem,
+    stem_pairs,
     term_set,
     tokens,
 )
@@ -118,8 +118,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
 def _other_sense(text: str, kinds: set[str], subject: frozenset[str]) -> bool:
     """Whether a chunk uses the word of a kind of the occupation asked about ("clinical
     managers") only before another noun ("a clinical role"), never before the name."""
-    said = [stem(t) for t in tokens(text)]
-    after = [(a, b) for a, b in zip(said, said[1:], strict=False) if a in kinds]
+    after = [(a, b) for a, b in stem_pairs(text) if a in kinds]
     named = any(b in subject for _, b in after)
     return not named and any(b.isalpha() and b not in STOPWORDS for _, b in after)
 
@@ -282,9 +281,9 @@ def gap(
     work, schools...), naming the words it uses that the profile never does and the closest
     sections search found; None when it uses none (then it is no gap: "are they ever on
     call during the weekend?" is near "do they get paid overtime when on call?")."""
-    words = unsaid(q, keywords)
+    lacking = unsaid(q, keywords)
     near = [str(d.metadata["section"]) for d in docs] + list(sections)
-    return refusal(gap_reason(words), title, near) if words else None
+    return refusal(gap_reason(lacking), title, near) if lacking else None
 
 
 def answer(

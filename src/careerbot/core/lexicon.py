@@ -125,6 +125,13 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
+def stem_pairs(text: str) -> list[tuple[str, str]]:
+    """Each stemmed token of a text with the one after it: for tests of what comes right
+    before or after a word ("the pay *scale*", "a *clinical* role")."""
+    said = [stem(t) for t in tokens(text)]
+    return list(zip(said, said[1:], strict=False))
+
+
 _TITLE_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ ]+(?:(?:of|for|in|on|the)[ ]+)*[A-Z][a-z]+)+")
 
 

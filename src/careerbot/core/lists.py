@@ -42,8 +42,7 @@ def list_of(item: Candidate, picks: list[Candidate], neighbours: Neighbours) -> 
 
 def table_rows(row: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
     """Every row of the table a row belongs to."""
-    return [candidate_for(d, picks) for d in neighbours(row.doc)
-            if d.metadata["lead"] == row.lead and d.metadata["kind"] == "row"]
+    return [p for p in list_of(row, picks, neighbours) if p.kind == "row"]
 
 
 def asks_for_list(q: Query, best: Candidate) -> bool:

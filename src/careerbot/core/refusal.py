@@ -15,7 +15,16 @@ from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
 from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
-from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, STOPWORDS, is_number, is_year, stem, tokens
+from careerbot.core.lexicon import (
+    GENERIC_STEMS,
+    INTENTS,
+    STOPWORDS,
+    is_number,
+    is_year,
+    stem,
+    stem_pairs,
+    tokens,
+)
 from careerbot.core.question import Query, asking_clause, asking_sentence
 from careerbot.result import Answer
 
@@ -58,8 +67,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # uses the word: the figure must be given for that kind.
         # A kind of manager named by two words, the first of which the answer gives ("nursing
         # home managers": "Nursing and residential care facilities"), is no other thing.
-        said = [stem(t) for t in tokens(q.text)]
-        covered |= {b for a, b in zip(said, said[1:], strict=False) if b in q.kinds and a in covered}
+        covered |= {b for a, b in stem_pairs(q.text) if b in q.kinds and a in covered}
         covered |= form_words(q.text) | _facets_of(q, covered)
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
@@ -108,8 +116,7 @@ _MEASURES = INTENTS | {"high", "low"}
 def _facets_of(q: Query, covered: set[str]) -> set[str]:
     """Words right next to a kind of fact the answer gives ("the pay scale", "the pay
     threshold", "the high end"): a way of naming that fact, not another thing."""
-    said = [stem(t) for t in tokens(q.text)]
-    return {b for a, b in zip(said, said[1:], strict=False) if a in _MEASURES & covered}
+    return {b for a, b in stem_pairs(q.text) if a in _MEASURES & covered}
 
 
 RELATED_MIN = 0.33
