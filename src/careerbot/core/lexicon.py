@@ -132,7 +132,8 @@ def stem_pairs(text: str) -> list[tuple[str, str]]:
     return list(zip(said, said[1:], strict=False))
 
 
-_TITLE_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ ]+(?:(?:of|for|in|on|the)[ ]+)*[A-Z][a-z]+)+")
+_TITLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|in|on|the)\s+)*[A-Z][a-z]+)+")
+"""A name of several capitalised words ("Occupational Outlook Handbook")."""
 
 
 @lru_cache(maxsize=8192)
@@ -141,8 +142,8 @@ def name_terms(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     name of two content words or more ("Occupational Outlook Handbook", "National
     Association of Long Term Care Administrator Boards"). A word of a name is that name's,
     not the word in its ordinary sense: "outlook figures" is not asked of the Handbook."""
-    names = tuple(n for n in (term_set(m.group()) for m in _TITLE_RUN.finditer(text)) if len(n) >= 2)
-    return term_set(_TITLE_RUN.sub(" ", text)) if names else term_set(text), names
+    names = tuple(n for n in (term_set(m.group()) for m in _TITLED.finditer(text)) if len(n) >= 2)
+    return term_set(_TITLED.sub(" ", text)) if names else term_set(text), names
 
 
 _SUPERLATIVE = {"most": "highest", "least": "lowest"}
@@ -308,7 +309,6 @@ def written_as_names(text: str) -> set[str]:
     return found - {"i"}
 
 
-_TITLED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|in|on|the)\s+)*[A-Z][a-z]+)+")
 _ACRONYM = re.compile(r"\b[A-Z]{3,8}\b")
 
 
