@@ -209,3 +209,45 @@ def test_what_the_user_tells_before_asking_is_context(bot: CareerBot) -> None:
     with bot._pinned() as live:
         q = read(live, "I ran budgets and schedules for years. Which qualities does the job call for?", [])
     assert {"budget", "year"} <= q.context and "quality" not in q.context
+
+
+def test_a_sentence_two_quotes_lean_on_is_quoted_once(bot: CareerBot) -> None:
+    """"In most states, these administrators ..." and "A license is typically not required
+    in other areas ..." both lean on "All states require licensure ...": it comes once."""
+    got = bot.ask("Can I get a health administration degree completely online?")
+    lean = "All states require licensure for nursing home administrators; requirements vary by state."
+    assert sum(c.quote.count(lean) for c in got.citations) <= 1
+    assert got.text.count(lean) <= 1
+
+
+def test_a_year_is_asked_only_in_the_asking_sentence_and_held_inside_a_span(bot: CareerBot) -> None:
+    """2030 lies inside the projections' "from 2021 to 2031"; the pay is given for 2021
+    only; a year told as context ("my son graduates around 2030") asks nothing."""
+    got = bot.ask("Is this field growing by 2030?")
+    assert not got.refused and "28 percent" in got.text
+    got = bot.ask("My son graduates college around 2030 and wants a job that'll still be around. "
+                  "Is this field growing?")
+    assert not got.refused and "28 percent" in got.text
+    assert bot.ask("what was the median pay in 2025?").kind == "refusal"
+    assert bot.ask("how many jobs will there be in 2040?").kind == "refusal"
+    got = bot.ask("Tell me the median salary and also how fast the field is expected to grow.")
+    assert "$101,340" in got.text and "28 percent" in got.text
+
+
+def test_the_most_said_of_a_verb_asks_for_one_row_a_plural_for_the_table(bot: CareerBot) -> None:
+    got = bot.ask("which type of employer pays the most?")
+    assert "$119,450" in got.text and "83,550" not in got.text
+    got = bot.ask("which employer hires the most?")
+    assert "Hospitals; state, local, and private: 30%" in got.text and "12%" not in got.text
+    got = bot.ask("who are the biggest employers?")  # employers, plural: the whole table
+    assert "30%" in got.text and "Outpatient care centers: 7%" in got.text
+    got = bot.ask("where do most of them work?")  # most of them: no superlative
+    assert "Offices of physicians: 12%" in got.text
+
+
+def test_what_drives_a_fact_just_given_is_asked_for_its_reasons(bot: CareerBot) -> None:
+    growth = ("how fast is it growing?", "Employment of medical and health services managers is "
+              "projected to grow 28 percent from 2021 to 2031, much faster than the average for all "
+              "occupations.")
+    got = bot.ask("why though? what's driving that?", history=[growth])
+    assert "large baby-boom population" in got.text

@@ -18,8 +18,10 @@ from careerbot.core.lexicon import ABOUT_ME, EXAMPLES, INTENTS, MARKER, terms
 from careerbot.result import Answer, Citation
 
 _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
-         r"would|should|has|have)\b")
-_PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})", re.I)
+         r"would|should|has|have|(?:tell|give|show)\s+me|explain|describe|list)\b")
+"""What opens a question or a request ("tell me the median salary and also how fast ...")."""
+_PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})",
+                    re.I)
 _ASKING = re.compile(_ASKS, re.I)
 MIN_PART_WORDS = 3
 MAX_SIDE_WORDS = 8

@@ -66,8 +66,9 @@ def with_leaned_on(
                            if int(d.metadata["passage_start"]) < first.passage_key[1]), default=None)
             before = [d for d in section if int(d.metadata["start"]) == earlier
                       and not d.page_content.rstrip().endswith("?") and d.metadata["id"] not in ids]
-        if before:
+        if before:  # two quotes may lean on one sentence: it is added once
             chosen.append(candidate_for(before[-1], picks))
+            ids.add(before[-1].metadata["id"])
     return chosen
 
 

@@ -18,7 +18,7 @@ from langchain_core.documents import Document
 from careerbot.core.candidate import Candidate, Neighbours, candidate_for
 from careerbot.core.citations import compose, table_unit
 from careerbot.core.context import with_contrast, with_leaned_on
-from careerbot.core.figures import asked_clause, extreme_row, money_table, other_figure
+from careerbot.core.figures import asked_clause, extreme_row, money_table, one_row_asked, other_figure
 from careerbot.core.forms import AnswerType, form_fit, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
@@ -147,12 +147,14 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
                 and int(d.metadata["passage_start"]) == best.passage_key[1]]
         chosen = within(chosen + rest, LIST_BUDGET)
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
-        chosen += introduced(best, picks, neighbours)
-    elif best.lead and asks_for_list(q, best):
-        chosen = within(list_of(best, picks, neighbours), LIST_BUDGET)
-    elif best.kind == "row" and ({"high", "low"} & set(q.terms)):
+        items = introduced(best, picks, neighbours)  # of a table, the row asked for if one is
+        rows = [i for i in items if i.kind == "row"] if one_row_asked(q, best.text) else []
+        chosen += [extreme_row(q, rows)] if rows else items
+    elif best.kind == "row" and one_row_asked(q, best.lead):  # the row asked for
         top = extreme_row(q, table_rows(best, picks, neighbours))
         chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
+    elif best.lead and asks_for_list(q, best):
+        chosen = within(list_of(best, picks, neighbours), LIST_BUDGET)
     else:
         chosen += _topic_sentence(q, best, picks, neighbours) + _continuation(best, picks, neighbours)
     covered = set().union(*(p.covered for p in chosen))
@@ -164,7 +166,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         if p.text.endswith("?") or _asked_next(p, neighbours):
             continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
-            if p.kind == "row" and {"high", "low"} & set(q.terms):  # the row asked for
+            if p.kind == "row" and one_row_asked(q, p.lead):  # the row asked for
                 p = extreme_row(q, table_rows(p, picks, neighbours))
                 if any(p.doc.metadata["id"] == c.doc.metadata["id"] for c in chosen):
                     continue

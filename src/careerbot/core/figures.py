@@ -13,8 +13,8 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate
 from careerbot.core.citations import table_unit
-from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, term_set, tokens
-from careerbot.core.question import Query
+from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, plural_nouns, stem, term_set, tokens
+from careerbot.core.question import Query, asking_sentence
 
 _CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")
 
@@ -61,6 +61,16 @@ def money_table(pick: Candidate) -> bool:
     return table and (table_unit(str(pick.doc.metadata["passage"])) or ("",))[0] == "$"
 
 
+def one_row_asked(q: Query, lead: str) -> bool:
+    """A question asks for the highest or lowest row of a table ("which employer pays the
+    most?"), not the table ordered by it ("who are the biggest employers?": the noun the
+    table's lead names is asked for in the plural)."""
+    if not {"high", "low"} & set(q.terms):
+        return False
+    named = term_set(lead)
+    return not any(stem(w) in named for w in plural_nouns(asking_sentence(q.text)))
+
+
 def extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
     """The row with the highest figure, or the lowest when the question asks for that."""
 
@@ -71,4 +81,4 @@ def extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
     return (max if "high" in q.terms else min)(rows, key=value)
 
 
-__all__ = ["asked_clause", "extreme_row", "holds_figure", "money_table", "other_figure"]
+__all__ = ["asked_clause", "extreme_row", "holds_figure", "money_table", "one_row_asked", "other_figure"]

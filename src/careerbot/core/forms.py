@@ -162,7 +162,9 @@ _WHEN = re.compile(rf"{_asking('when').pattern}|\b(what date|what year|which yea
 _COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baverage\b|\brate\b")
 """Words that ask for a count, a share or a rate."""
 FORMS: tuple[Form, ...] = (
-    Form(AnswerType.REASON, _matches(r"^\s*why\b|\bwhat (drives|causes)\b"), _has(_CAUSAL, no=0.0)),
+    Form(AnswerType.REASON,
+         _matches(r"^\s*(why|how come)\b|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(driv|caus|behind)\w*"
+                  r"|\breasons?\s+(for|why|behind)\b"), _has(_CAUSAL, no=0.0)),
     Form(AnswerType.ALIAS,
          _matches(r"\b(also|other|alternative|alternate|else|another)\b.*\b(call|called|names?|titles?|known)\b"
                   r"|\bknown as\b|\baka\b"),

@@ -184,6 +184,18 @@ def is_year(term: str) -> bool:
     return term.isdigit() and len(term) == 4 and 1900 <= int(term) <= 2100
 
 
+_SPAN = re.compile(r"\b((?:19|20)\d\d)\s*(?:to|through|until|-|–|—)\s*((?:19|20)\d\d)\b")
+
+
+def years_spanned(text: str) -> set[str]:
+    """The years a text gives figures for: those it names, and those inside a span it
+    names ("from 2021 to 2031" covers "by 2030")."""
+    years = {t for t in tokens(text) if is_year(t)}
+    for a, b in _SPAN.findall(text):
+        years |= {str(y) for y in range(int(a), int(b) + 1)}
+    return years
+
+
 def is_injection(sentence: str) -> bool:
     """True when a sentence tries to give the bot instructions instead of asking."""
     return _INJECTION.search(sentence) is not None
@@ -266,6 +278,15 @@ def used_as_nouns(text: str) -> set[str]:
     # so is the verb right after "does it" ("how much does it cost to take the exam?").
     found.update(m.group(1) or m.group(2) for m in _MEASURE_VERB.finditer(text.lower()))
     return found
+
+
+def plural_nouns(text: str) -> set[str]:
+    """Words of a text that can only be plural nouns ("industries", "employers"; not
+    "pays", which may be a verb)."""
+    from lemminflect import getAllLemmas
+
+    return {w for w in re.findall(r"[a-z]+", text.lower())
+            if _inflected(w, "NOUN") and "VERB" not in getAllLemmas(w)}
 
 
 def _inflected(word: str, pos: str) -> bool:

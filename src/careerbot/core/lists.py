@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from careerbot.core.candidate import Candidate, Neighbours, candidate_for
-from careerbot.core.figures import extreme_row
+from careerbot.core.figures import extreme_row, one_row_asked
 from careerbot.core.forms import AnswerType, form_fit
 from careerbot.core.lexicon import GENERIC_STEMS, SENTENCE_BREAK, term_set, terms
 from careerbot.core.question import Query, asking_sentence
@@ -83,7 +83,7 @@ def items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighbo
         return []
     rows = [candidate_for(d, picks) for d in neighbours(p.doc)
             if d.metadata["lead"] == p.text and d.metadata["kind"] == "row"]
-    if rows and {"high", "low"} & set(q.terms):
+    if rows and one_row_asked(q, p.text):
         return [extreme_row(q, rows)]
     return introduced(p, picks, neighbours)
 

@@ -51,6 +51,9 @@ _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DESCRIBED = re.compile(r"\b(?:ones?|those|people|managers)\s+(?:(?:who|that)\s+(\w+)|(\w+ing))\b", re.I)
 """A verb that says which people are meant ("the ones working for the government", "those
 who work in hospitals"): it names a group, not the kind of fact asked about them."""
+_SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
+""""the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
+"most of them" or "the most common"."""
 _JUDGED = re.compile(
     r"\b(?:is|would|will|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a|an)\s+(\w+)(?:\s+(\w+))?", re.I
 )
@@ -201,6 +204,11 @@ def asking_clause(text: str) -> set[str]:
     return set(term_set(([c for c in clauses if _ASKS.search(c)] or clauses)[-1]))
 
 
+def superlatives(text: str) -> list[str]:
+    """The extremes "the most" / "the least" said of a verb ask for: "high", "low"."""
+    return [{"most": "high", "least": "low"}[m.group(1).lower()] for m in _SUPERLATIVE.finditer(text)]
+
+
 def analyse(
     question: str,
     history: Sequence[tuple[str, str]],
@@ -287,6 +295,7 @@ def analyse(
     q.about_subject |= not history and bool(_THEM.search(text))
     q.excluded = {stem(w) for m in _NEGATED.finditer(text) for w in m.groups() if w} - STOPWORDS
     q.terms = [t for t in q.terms if t not in q.excluded]
+    q.terms += superlatives(text)
     q.answer_type = answer_type(asking_sentence(text), q.terms)
     q.quantities = quantities(text)
     asked = asked_property(text)

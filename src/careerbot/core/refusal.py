@@ -24,6 +24,7 @@ from careerbot.core.lexicon import (
     stem,
     stem_pairs,
     tokens,
+    years_spanned,
 )
 from careerbot.core.question import Query, asking_clause, asking_sentence
 from careerbot.result import Answer
@@ -37,15 +38,20 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
     if q.unknown:
         return f"it never mentions {_quote_list(_as_typed(q, q.unknown))}"
-    years = [n for n in q.numbers if is_year(n) and n not in keywords.numbers]
+    # Only a year the asking sentence names is asked about ("My son graduates around 2030.
+    # Is this field growing?" asks nothing of 2030).
+    asked = [n for n in tokens(asking_sentence(q.text)) if is_year(n) and n in q.numbers]
+    known = sorted(int(n) for n in keywords.numbers if is_year(n))
+    years = [n for n in asked if n not in keywords.numbers and not (known and known[0] < int(n) < known[-1])]
     if years:
         return f"it has no figures for {_quote_list(years)}"
     if not chosen:
         return "no passage matches the question"
     # A year the profile has, but not in the passage that answers ("the median salary in
-    # 2031": 2031 only comes with the projections).
-    held = set(tokens(str(chosen[0].doc.metadata["passage"])))
-    years = [n for n in q.numbers if is_year(n) and n not in held]
+    # 2031": 2031 only comes with the projections). A year inside a span the passage gives
+    # figures for ("from 2021 to 2031") is held: "growing by 2030?".
+    held = years_spanned(str(chosen[0].doc.metadata["passage"]))
+    years = [n for n in asked if n not in held]
     if years:
         return f"it gives no such figure for {_quote_list(years)}"
     # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
