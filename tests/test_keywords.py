@@ -54,6 +54,18 @@ def test_typos_of_english_words_clippings_and_ordinary_words() -> None:
         assert index.correct(word) == word
 
 
+def test_slips_of_function_words_are_those_words() -> None:
+    """A letter added, dropped or swapped in a function word ("how manny", "thier") often
+    makes a rare word, even a name; it is the function word, never a clipping ("ther" is
+    not "therapy"). A changed letter is no slip of one: "a group of docs" keeps "docs"."""
+    index = KeywordIndex(["Therapy managers plan budgets."])
+    assert index.correct("manny") == "many"
+    assert index.correct("thier") == "their"
+    assert index.correct("ther") == "the"
+    assert index.correct("docs") == "docs"
+    assert index.correct("form") == "form"
+
+
 def test_which_words_can_name_a_thing() -> None:
     from careerbot.core.lexicon import names_a_thing, written_as_names
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from langchain_core.documents import Document
 
@@ -45,7 +46,16 @@ from careerbot.core.lists import (
     words,
 )
 from careerbot.core.question import Query, claimed
-from careerbot.core.refusal import gap_reason, refusal, refusal_reason, related, unnamed_thing, unsaid
+from careerbot.core.refusal import (
+    beside_known,
+    gap_reason,
+    quote_list,
+    refusal,
+    refusal_reason,
+    related,
+    unnamed_thing,
+    unsaid,
+)
 from careerbot.result import Answer
 
 WORD_BUDGET = 60
@@ -148,7 +158,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         chosen = within(chosen + rest, LIST_BUDGET)
     if not best.text.endswith((".", "?", "!")) and best.kind == "sentence":
         items = introduced(best, picks, neighbours)  # of a table, the row asked for if one is
-        rows = [i for i in items if i.kind == "row"] if one_row_asked(q, best.text) else []
+        rows = [i for i in items if i.kind == "row"] if one_row_asked(q, best.text, which=True) else []
         chosen += [extreme_row(q, rows)] if rows else items
     elif best.kind == "row" and one_row_asked(q, best.lead):  # the row asked for
         top = extreme_row(q, table_rows(best, picks, neighbours))
@@ -303,6 +313,14 @@ def answer(
     said = claimed(q.text)
     unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
     reason = refusal_reason(q, chosen, keywords) or (unnamed_thing(q, chosen) if unsupported else None)
+    lacking = beside_known(q, keywords) if reason else []
+    if lacking and not refusal_reason(replace(q, unknown=[]), chosen, keywords):
+        # "mostly spreadsheets and budgets?": what it says of budgets, and that it never
+        # mentions spreadsheets.
+        result = compose(chosen, bool(unsupported))
+        result.text = f"The {title} profile never mentions {quote_list(lacking)}.\n\n{result.text}"
+        result.notes.append(f"never mentions {', '.join(lacking)}")
+        return result
     if reason:
         sections = [str(d.metadata["section"]) for d in docs] + list(sections)
         offered = with_leaned_on(related(q, picks), picks, neighbours)

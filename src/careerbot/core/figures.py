@@ -61,14 +61,20 @@ def money_table(pick: Candidate) -> bool:
     return table and (table_unit(str(pick.doc.metadata["passage"])) or ("",))[0] == "$"
 
 
-def one_row_asked(q: Query, lead: str) -> bool:
-    """A question asks for the highest or lowest row of a table ("which employer pays the
-    most?"), not the table ordered by it ("who are the biggest employers?": the noun the
-    table's lead names is asked for in the plural)."""
-    if not {"high", "low"} & set(q.terms):
-        return False
+_WHICH = re.compile(r"\b(which|where|who|what\s+(kind|type|sort)s?\s+of)\b", re.I)
+"""A question that asks which row."""
+
+
+def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
+    """A question asks which row of a table is the highest or lowest ("which employer pays
+    the most?"), not the table ordered by it ("who are the biggest employers?": the noun
+    the table's lead names is asked for in the plural). With ``which``, only a question
+    asking which does (not "what's the top pay like?")."""
+    asking = asking_sentence(q.text)
+    if not {"high", "low"} & set(q.terms) or which and not _WHICH.search(asking):
+        return False  # "what's the top pay like?" asks for no row
     named = term_set(lead)
-    return not any(stem(w) in named for w in plural_nouns(asking_sentence(q.text)))
+    return not any(stem(w) in named for w in plural_nouns(asking))
 
 
 def extreme_row(q: Query, rows: list[Candidate]) -> Candidate:

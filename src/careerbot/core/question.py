@@ -42,6 +42,7 @@ from careerbot.core.lexicon import (
     words_of,
     written_as_names,
 )
+from careerbot.core.spelling import function_word
 
 LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
@@ -343,12 +344,13 @@ def _corrected(word: str, keywords: KeywordIndex, names: set[str]) -> str:
 def respell(text: str, keywords: KeywordIndex, names: set[str]) -> str:
     """The text with misspelt words corrected ("do they work wekends" -> "... weekends"), so
     that the embedding model, which has no spelling correction, reads what was meant.
-    Common words stay: the model knows clippings ("tech", "grad") better than a guess at
-    which longer word they stand for; so do names (``names``, lower-cased)."""
+    Common words stay, but for slips of a function word ("how manny"): the model knows
+    clippings ("tech", "grad") better than a guess at which longer word they stand for; so
+    do names (``names``, lower-cased)."""
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        right = low if is_common(low) else _corrected(low, keywords, names)
+        right = low if is_common(low) and not function_word(low) else _corrected(low, keywords, names)
         return word if right == low else right
 
     return re.sub(r"[A-Za-z]+", fix, text)

@@ -16,9 +16,11 @@ from careerbot.core.citations import compose
 from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
+    DETERMINERS,
     GENERIC_STEMS,
     INTENTS,
     STOPWORDS,
+    dictionary_noun,
     is_number,
     is_year,
     stem,
@@ -37,14 +39,14 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     if not q.terms and not q.carried and not q.about_subject:
         return "it has no question about the occupation" if q.injection else "it asks nothing specific"
     if q.unknown:
-        return f"it never mentions {_quote_list(_as_typed(q, q.unknown))}"
+        return f"it never mentions {quote_list(_as_typed(q, q.unknown))}"
     # Only a year the asking sentence names is asked about ("My son graduates around 2030.
     # Is this field growing?" asks nothing of 2030).
     asked = [n for n in tokens(asking_sentence(q.text)) if is_year(n) and n in q.numbers]
     known = sorted(int(n) for n in keywords.numbers if is_year(n))
     years = [n for n in asked if n not in keywords.numbers and not (known and known[0] < int(n) < known[-1])]
     if years:
-        return f"it has no figures for {_quote_list(years)}"
+        return f"it has no figures for {quote_list(years)}"
     if not chosen:
         return "no passage matches the question"
     # A year the profile has, but not in the passage that answers ("the median salary in
@@ -53,13 +55,13 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     held = years_spanned(str(chosen[0].doc.metadata["passage"]))
     years = [n for n in asked if n not in held]
     if years:
-        return f"it gives no such figure for {_quote_list(years)}"
+        return f"it gives no such figure for {quote_list(years)}"
     # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
     # nothing about nurses.
     asking = asking_clause(q.text)
     persons = [t for t in q.persons if t not in chosen[0].covered and t in asking]
     if persons:
-        return f"it does not give this for {_quote_list(_as_written(q, persons))}"
+        return f"it does not give this for {quote_list(_as_written(q, persons))}"
     best = chosen[0]
     if form_fit(q, best) < 0:
         return f"it does not give {FORM_OF[q.answer_type].lacks}"
@@ -78,7 +80,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
         if missing:
-            return f"it gives no figure about {_quote_list(_as_written(q, missing))}"
+            return f"it gives no figure about {quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
         return "no passage answers it closely enough"
     return None
@@ -99,7 +101,29 @@ def unsaid(q: Query, keywords: KeywordIndex) -> list[str]:
 def gap_reason(words: Sequence[str]) -> str:
     """Why a question of a kind the profile never answers ("do they get bonuses or stock
     options?") is refused: the words it uses that the profile never does."""
-    return f"it never mentions {_quote_list(words)}"
+    return f"it never mentions {quote_list(words)}"
+
+
+_COORDINATED = re.compile(r"\b([a-z]+)\s*(?:,\s*|\s+(?:and|or|&|and/or)\s+)(?:the\s+|their\s+)?([a-z]+)\b",
+                          re.I)
+
+
+def beside_known(q: Query, keywords: KeywordIndex) -> list[str]:
+    """The missing words of a question that names each beside a thing the profile has
+    ("mostly spreadsheets and budgets?"): the user asks about both, so the profile's part
+    is answered and the rest said to be missing. Empty when any missing word stands alone
+    or qualifies another ("the pay in Chicago": the figure asked is Chicago's)."""
+    if not q.unknown:
+        return []
+    asking = asking_sentence(q.text).lower()
+    pairs = [(a, b) for m in _COORDINATED.finditer(asking) for a, b in (m.groups(), m.groups()[::-1])]
+
+    def known(word: str) -> bool:  # a thing of the profile's, beside a missing thing
+        t = stem(word)
+        return keywords.knows(t) and t not in GENERIC_STEMS and dictionary_noun(word)
+
+    lacking = [w for w in q.unknown if any(a == w.lower() and known(b) for a, b in pairs)]
+    return lacking if len(lacking) == len(q.unknown) else []
 
 
 _NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
@@ -112,7 +136,7 @@ def unnamed_thing(q: Query, chosen: Sequence[Candidate]) -> str | None:
     beside it: the profile has nothing on it."""
     named = _NAMED_BY_DIGITS.findall(asking_sentence(q.text))
     if named and not any(is_number(t) for c in chosen for t in tokens(c.text)):
-        return f"it never mentions {_quote_list(named)}"
+        return f"it never mentions {quote_list(named)}"
     return None
 
 
@@ -121,8 +145,13 @@ _MEASURES = INTENTS | {"high", "low"}
 
 def _facets_of(q: Query, covered: set[str]) -> set[str]:
     """Words right next to a kind of fact the answer gives ("the pay scale", "the pay
-    threshold", "the high end"): a way of naming that fact, not another thing."""
-    return {b for a, b in stem_pairs(q.text) if a in _MEASURES & covered}
+    threshold", "the high end"): a way of naming that fact, not another thing. Only after
+    a noun: a verb's object is a thing of its own ("do they earn bonuses?")."""
+    from lemminflect import getAllLemmas
+
+    said = tokens(q.text)
+    return {b for i, (a, b) in enumerate(stem_pairs(q.text)) if a in _MEASURES & covered
+            and ("VERB" not in getAllLemmas(said[i]) or i and said[i - 1] in DETERMINERS)}
 
 
 RELATED_MIN = 0.33
@@ -152,7 +181,8 @@ def _as_typed(q: Query, phrases: Sequence[str]) -> list[str]:
     return [m.group() if m else p for m, p in zip(found, phrases, strict=True)]
 
 
-def _quote_list(items: Sequence[str]) -> str:
+def quote_list(items: Sequence[str]) -> str:
+    """Items in curly quotes, each once: “Chicago”, “bonuses”."""
     return ", ".join(f"“{i}”" for i in dict.fromkeys(items))
 
 
@@ -176,4 +206,5 @@ def refusal(
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
-__all__ = ["gap_reason", "unsaid", "refusal", "refusal_reason", "related", "unnamed_thing"]
+__all__ = ["beside_known", "gap_reason", "quote_list", "refusal", "refusal_reason", "related",
+           "unnamed_thing", "unsaid"]

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from careerbot.core.lexicon import is_common
+from careerbot.core.lexicon import STOPWORDS, is_common
 
 MIN_LENGTH = 4
 """Shorter words are too ambiguous to correct ("ppl", "u")."""
@@ -30,6 +30,10 @@ MORE_FREQUENT = 1.5
 be than the word as typed."""
 CORPUS_BONUS = 5.0
 """A corpus word wins over an English word of about the same similarity."""
+FUNCTION_TYPO_ZIPF = 4.0
+"""A word rarer than this (Zipf) may be a slip of a function word ("manny", "thier")."""
+FUNCTION_MARGIN = 2.0
+"""How much more frequent (Zipf; 2.0 is 100 times) that function word must be."""
 
 
 def by_initial(words: Iterable[str]) -> dict[str, list[str]]:
@@ -66,15 +70,42 @@ def expand_clipping(word: str, corpus: dict[str, list[str]], df: Callable[[str],
     return full if zipf_frequency(word, "en") < zipf_frequency(full, "en") else None
 
 
+@lru_cache(maxsize=10_000)
+def function_word(word: str) -> str | None:
+    """The function word a slip turned into a rarer word ("how manny" -> "many", "thier"
+    -> "their", "ther" -> "the"), else None. Such slips are often ordinary words
+    themselves (a name, "manny"), so the test of a common word does not keep them: the
+    function word, one slip away with the same first letter, is far more frequent."""
+    if len(word) < MIN_LENGTH or not word.isalpha() or word in STOPWORDS:
+        return None
+    from rapidfuzz.distance import DamerauLevenshtein
+    from wordfreq import zipf_frequency
+
+    own = zipf_frequency(word, "en")
+    if own >= FUNCTION_TYPO_ZIPF:
+        return None
+    # A letter added, dropped or swapped ("manny", "wich", "thier"); not one changed: "a
+    # group of docs" is no "does".
+    near = [w for w in STOPWORDS if w[:1] == word[0] and w.isalpha()
+            and (len(w) != len(word) or sorted(w) == sorted(word))
+            and DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1]
+    best = max(near, key=lambda w: zipf_frequency(w, "en"), default=None)
+    return best if best and zipf_frequency(best, "en") >= own + FUNCTION_MARGIN else None
+
+
 def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str:
     """The word a user meant, for a word the corpus does not use; else the word itself.
 
-    Clippings expand first; an ordinary English word stays as typed ("form" is not "for").
+    A slip of a function word is that word; clippings expand next; an ordinary English
+    word stays as typed ("form" is not "for").
     Otherwise the most similar dictionary word wins (fewest slips, then corpus words, then
     frequent words), when it is far more frequent than the word as typed ("goverment").
     """
     if len(word) < MIN_LENGTH or not word.isalpha():
         return word
+    slip = function_word(word)
+    if slip:
+        return slip
     clipped = expand_clipping(word, corpus, df)
     if clipped or is_common(word):
         return clipped or word
