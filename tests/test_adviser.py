@@ -430,3 +430,41 @@ def test_a_trait_the_user_tells_is_what_fit_advice_is_about(bot: CareerBot) -> N
     assert not got.refused
     got = bot.ask("any details on what they do day to day?")
     assert "pay attention to detail" not in got.text and "typically do the following" in got.text
+
+
+def test_moving_up_is_advice_on_advancement(bot: CareerBot) -> None:
+    """Career progression is an intent of its own (data/intents.txt, "advance"): where
+    careers begin, how managers advance and what the top needs, each quoted and cited."""
+    got = bot.ask("I work as a medical records tech right now. is there a way to move up into "
+                  "management from here?")
+    assert got.kind == "answer"
+    assert "medical records and health information technicians" in got.text
+    assert "advance by moving into higher paying positions" in got.text
+    sections = {c.section for c in got.citations}
+    assert {"Advancement", "Work Experience in a Related Occupation"} <= sections
+
+
+def test_a_part_the_profile_cannot_answer_is_said_so(bot: CareerBot) -> None:
+    """Each part of a multi-part question is answered; one the profile lacks is named with
+    the reason, not dropped. A thing named with digits ("401k") is no figure to check."""
+    got = bot.ask("What's the median pay, and do they get a 401k?")
+    assert "$101,340" in got.text
+    assert "I can't answer “do they get a 401k?”" in got.text and "“401k”" in got.text
+    assert "does not support the figure" not in got.text
+    assert bot.ask("do they get a 401k?").kind == "refusal"
+
+
+def test_an_advice_example_must_be_clearly_nearer_than_any_plain_question() -> None:
+    """Examples name topics as well as intents: a message about as near a plain question
+    on the topic as an advice example is that question ("What do nursing home
+    administrators do?" beside "Do nursing home administrators ever move up ...?")."""
+    import numpy as np
+
+    from careerbot.core.intent import nearest
+
+    examples = np.array([[1.0, 0.0], [0.0, 1.0]])
+    labels = ["advance", "question"]
+    assert nearest(np.array([0.800, 0.795]), labels, examples).label == "question"
+    assert nearest(np.array([0.800, 0.700]), labels, examples).label == "advance"
+    # An overview ("tell me everything about ...") is no advice of fixed questions.
+    assert nearest(np.array([0.800, 0.795]), ["everything", "question"], examples).label == "everything"

@@ -80,7 +80,17 @@ class Conversation:
                  for before, p in zip(["", *parts[:-1]], parts, strict=True)]
         answers = [a for a in asked if a.kind == "answer"]
         answers[:0] = [whole] if whole.kind == "answer" and not sides else []
-        return (merge(answers) if answers else whole), True
+        if not answers:
+            return whole, True
+        merged = merge(answers)
+        # A part the profile cannot answer is said so, not silently dropped ("..., and how
+        # much does the exam cost?").
+        lacking = [f"I can't answer “{part.strip(' ?.!')}?” from the {live.title} profile: {note[9:]}."
+                   for part, a in zip(parts, asked, strict=True) if a.kind == "refusal"
+                   for note in a.notes[:1] if note.startswith("refused: ")]
+        if lacking:
+            merged.text = "\n\n".join([merged.text, *lacking])
+        return merged, True
 
     def turn(self, live: Live, question: str, turns: History) -> tuple[Answer, bool]:
         """One question: small talk, a decline, advice from several sections, or an answer;

@@ -312,7 +312,7 @@ def answer(
                             picks, neighbours)
     said = claimed(q.text)
     unsupported = [n for n in q.numbers if n not in keywords.numbers and not is_year(n) and n in said]
-    reason = refusal_reason(q, chosen, keywords) or (unnamed_thing(q, chosen) if unsupported else None)
+    reason = refusal_reason(q, chosen, keywords) or unnamed_thing(q, keywords)
     lacking = beside_known(q, keywords) if reason else []
     if lacking and not refusal_reason(replace(q, unknown=[]), chosen, keywords):
         # "mostly spreadsheets and budgets?": what it says of budgets, and that it never

@@ -14,7 +14,11 @@ import numpy as np
 
 SMALLTALK = frozenset({"greeting", "thanks", "goodbye", "identity", "capabilities"})
 OFFTOPIC = "offtopic"
-ADVICE = frozenset({"become", "worth", "fit", "next", "everything"})
+ADVICE = frozenset({"become", "worth", "fit", "next", "advance", "everything"})
+QUESTION = "question"
+"""The label of plain factual questions: answered as questions, not as advice."""
+ADVICE_OVER_QUESTION = 0.01
+"""How much nearer an advice example must be than every plain question example."""
 OVERVIEW = "everything"
 """The advice intent answered with the key facts of one section, not with fixed questions."""
 OVERVIEW_MIN = 0.65
@@ -117,6 +121,13 @@ def nearest(vector: np.ndarray, labels: Sequence[str], examples: np.ndarray) -> 
         return Intent("question", 0.0)
     scores = examples @ vector
     best = int(np.argmax(scores))
+    if labels[best] in ADVICE - {OVERVIEW}:
+        # Advice examples name topics too ("do nursing home administrators ever move up
+        # ...?"): a message about as near a plain question on that topic is that question.
+        plain = max((float(s) for s, label in zip(scores, labels, strict=True) if label == QUESTION),
+                    default=-1.0)
+        if plain >= scores[best] - ADVICE_OVER_QUESTION:
+            return Intent(QUESTION, plain)
     return Intent(labels[best], float(scores[best]))
 
 

@@ -179,6 +179,10 @@ def is_number(term: str) -> bool:
     return term[:1].isdigit() and not term[-1:].isalpha()
 
 
+NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
+"""A token of digits and letters ("401k", "403b"): a name, not a quantity like "5"."""
+
+
 def is_year(term: str) -> bool:
     """True for a plausible calendar year."""
     return term.isdigit() and len(term) == 4 and 1900 <= int(term) <= 2100

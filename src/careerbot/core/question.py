@@ -22,6 +22,7 @@ from careerbot.core.lexicon import (
     GENERIC,
     GENERIC_STEMS,
     INTENTS,
+    NAMED_BY_DIGITS,
     OCCUPATIONS,
     SENTENCE_BREAK,
     STOPWORDS,
@@ -187,7 +188,7 @@ def claimed(text: str) -> set[str]:
     claim about the occupation ("Since the median pay is $50,000, is it worth it?"); one
     the user gives about themselves is context ("I'm a RN with 5 yrs experience, could
     I ...?", "I make about 45k. What could I earn?")."""
-    clauses = _CLAUSE_BREAK.split(asking_sentence(text))
+    clauses = _CLAUSE_BREAK.split(NAMED_BY_DIGITS.sub(" ", asking_sentence(text)))  # "a 401k" is no figure
     return set(term_set(" ".join(c for c in clauses if not ABOUT_ME.match(c))))
 
 

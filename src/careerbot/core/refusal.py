@@ -19,6 +19,7 @@ from careerbot.core.lexicon import (
     DETERMINERS,
     GENERIC_STEMS,
     INTENTS,
+    NAMED_BY_DIGITS,
     STOPWORDS,
     dictionary_noun,
     is_number,
@@ -126,18 +127,14 @@ def beside_known(q: Query, keywords: KeywordIndex) -> list[str]:
     return lacking if len(lacking) == len(q.unknown) else []
 
 
-_NAMED_BY_DIGITS = re.compile(r"\b(?=\w*\d)(?=\w*[a-z])\w{3,}\b", re.I)
-"""A token of digits and letters ("401k", "403b"): a name, not a quantity like "5"."""
 
 
-def unnamed_thing(q: Query, chosen: Sequence[Candidate]) -> str | None:
-    """Why a question whose figure the profile lacks is not answered when that figure is a
-    thing named with digits ("Do they get a 401k?") and the answer holds no figure to set
-    beside it: the profile has nothing on it."""
-    named = _NAMED_BY_DIGITS.findall(asking_sentence(q.text))
-    if named and not any(is_number(t) for c in chosen for t in tokens(c.text)):
-        return f"it never mentions {quote_list(named)}"
-    return None
+def unnamed_thing(q: Query, keywords: KeywordIndex) -> str | None:
+    """Why a question about a thing named with digits ("Do they get a 401k?") that the
+    profile never names is not answered: it is a thing, not a figure to check."""
+    said = NAMED_BY_DIGITS.findall(asking_sentence(q.text))
+    named = [w for w in said if w.lower() not in keywords.vocabulary]
+    return f"it never mentions {quote_list(named)}" if named else None
 
 
 _MEASURES = INTENTS | {"high", "low"}
