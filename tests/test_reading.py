@@ -264,3 +264,12 @@ def test_a_missing_thing_named_beside_one_the_profile_has_is_said_missing(bot: C
     got = bot.ask("Do they earn bonuses and a salary?")
     assert got.kind == "refusal" and "“bonuses”" in got.text
     assert "$101,340" in bot.ask("what's the pay scale?").text
+
+
+def test_they_in_a_follow_up_carries_the_kind_named_before_as_well_as_the_topic(bot: CareerBot) -> None:
+    """"what do they have to do to get it?" after a question about nursing home
+    administrators' license: both the license and who it is for carry over."""
+    before = ("do nursing home administrators need a license?",
+              "All states require licensure for nursing home administrators; requirements vary by state.")
+    got = bot.ask("gotcha. what do they usually have to do to get it?", history=[before])
+    assert "complete a state-approved training program" in got.text

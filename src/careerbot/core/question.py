@@ -307,12 +307,13 @@ def analyse(
     if history and (is_follow_up(text, q, keywords) or not on_topic(q, keywords)):
         previous = previous or earlier()
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
-        if not q.intents:
+        own_intents = q.intents  # before any is carried
+        if not own_intents:
             q.carried += [t for t in previous.terms if t in INTENTS]
             if q.answer_type == "text" and not _OWN_ASK.search(text):
                 q.answer_type = previous.answer_type
         # "each" / "both" stand for the things just named, whatever else is asked.
-        if not own_entities or _PRONOUN.search(text) and not q.intents or _DISTRIBUTIVE.search(text):
+        if not own_entities or _PRONOUN.search(text) and not own_intents or _DISTRIBUTIVE.search(text):
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
         # "which of those ..." picks among what the last answer listed (its industries).
         if _CHOICE.search(text):
