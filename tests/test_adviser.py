@@ -468,3 +468,11 @@ def test_an_advice_example_must_be_clearly_nearer_than_any_plain_question() -> N
     assert nearest(np.array([0.800, 0.700]), labels, examples).label == "advance"
     # An overview ("tell me everything about ...") is no advice of fixed questions.
     assert nearest(np.array([0.800, 0.795]), ["everything", "question"], examples).label == "everything"
+
+
+def test_chat_words_no_dictionary_holds_do_not_hide_what_is_asked(bot: CareerBot) -> None:
+    """"lol" and "gotta" pull the message's embedding away from the advice it asks for;
+    without them it is "would it fit me?", not off-topic. Small talk of such words stays."""
+    got = bot.ask("do i gotta be a people person for this lol")
+    assert got.kind == "answer" and "Interpersonal skills" in got.text
+    assert bot.ask("thx lol").kind == "smalltalk"

@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
-from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, UNRELATED
+from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
 from careerbot.core.question import (
     Query,
@@ -26,6 +26,7 @@ from careerbot.core.question import (
     asking_sentence,
     on_topic,
     unquoted,
+    without_chatter,
     without_topic,
 )
 from careerbot.live import Live
@@ -102,6 +103,11 @@ class Conversation:
         knows = live.retriever.keywords.knows
         said = unquoted(q.text, knows)
         intent = self.intents.classify(vector if said == q.text else self.embeddings.encode_query(said))
+        plain = without_chatter(said, live.retriever.keywords)
+        if plain != said and intent.label not in SMALLTALK:
+            # "do i gotta be a people person for this lol": what it asks, without the chat.
+            bare_intent = self.intents.classify(self.embeddings.encode_query(plain))
+            intent = bare_intent if bare_intent.score > intent.score else intent
         asking = asking_sentence(q.text)
         if intent.label == OFFTOPIC and not intent.clearly_offtopic:
             # A request about a profile topic ("write me a poem about hospitals") is still

@@ -45,6 +45,8 @@ from careerbot.core.lexicon import (
 )
 from careerbot.core.spelling import function_word
 
+MIN_CLASSIFIED = 3
+"""Fewest words left for a message without its chatter to be classified instead."""
 LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
 _CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b", re.I)
@@ -171,6 +173,22 @@ def without_topic(text: str, knows: Callable[[str], bool]) -> str:
         return "something" if topical else m.group(0)
 
     return re.sub(r"[A-Za-z']+", mask, text)
+
+
+def without_chatter(text: str, keywords: KeywordIndex) -> str:
+    """The message without chat words no dictionary holds ("lol", "gotta", "tbh", "ngl"):
+    they pull its embedding away from what it asks ("do i gotta be a people person for
+    this lol"). Words the profile uses, or clips or misspells ("docs"), names
+    (capitalised), figures and a message of such words alone ("thx!") stay."""
+    from lemminflect import getAllLemmas
+
+    def chatter(word: str) -> bool:
+        return word.islower() and word.isalpha() and word not in STOPWORDS \
+            and not getAllLemmas(word) and not keywords.knows(stem(keywords.correct(word)))
+
+    words = text.split()
+    kept = [w for w in words if not chatter(w.strip(".,!?;:").lower() if w.islower() else w)]
+    return " ".join(kept) if len(kept) >= MIN_CLASSIFIED else text
 
 
 _CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\s[-–—]+\s")
