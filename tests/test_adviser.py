@@ -52,11 +52,14 @@ def test_misspelt_words_are_corrected_before_the_question_is_embedded(bot: Caree
 def test_is_it_a_good_career_composes_pay_outlook_schedule_and_interests(bot: CareerBot) -> None:
     got = bot.ask("Is this a good career?")
     assert got.kind == "answer" and not got.refused
-    for fact in ("$101,340", "28 percent", "full time", "Helping"):
+    for fact in ("$101,340", "28 percent", "56,600 openings", "full time", "Helping"):
         assert fact in got.text, fact
     sections = {c.section for c in got.citations}
     assert {"Pay", "Job Outlook", "Personality and Interests"} <= sections
     assert "I am not sure if this career is right for me" not in got.text
+    # Job security is asked as whether it is worth it: growth and openings both.
+    got = bot.ask("Is there good job security in this field long term?")
+    assert "28 percent" in got.text and "56,600" in got.text
     # every figure quoted is in the passage its marker cites
     for c in got.citations:
         assert c.quote in c.passage
@@ -476,3 +479,20 @@ def test_chat_words_no_dictionary_holds_do_not_hide_what_is_asked(bot: CareerBot
     got = bot.ask("do i gotta be a people person for this lol")
     assert got.kind == "answer" and "Interpersonal skills" in got.text
     assert bot.ask("thx lol").kind == "smalltalk"
+
+
+def test_a_gap_is_found_in_every_sentence_that_asks(bot: CareerBot) -> None:
+    """"... women or men? like what percentage?": the first question names what the profile
+    never mentions, though the last one only asks for a percentage."""
+    got = bot.ask("Are most healthcare managers women or men? like what percentage?")
+    assert got.kind == "refusal" and "“women”" in got.text
+
+
+def test_would_it_fit_me_quotes_what_the_profile_says_of_the_traits_told(bot: CareerBot) -> None:
+    """"pretty introverted": no profile word, but the Interpersonal skills paragraph is
+    nearest in meaning, quoted with its opening; each sentence once."""
+    got = bot.ask("Would this job suit someone who's pretty introverted and hates persuading people?")
+    assert "They must be able to motivate and lead staff" in got.text
+    assert got.text.count("The Persuading interest area indicates") <= 1
+    for c in got.citations:
+        assert " ".join(c.quote.split()) in " ".join(c.passage.split())

@@ -35,6 +35,10 @@ from careerbot.models.intents import IntentModel
 from careerbot.result import Answer
 
 History = Sequence[tuple[str, str]]
+FIT = "fit"
+"""The advice intent "would it suit me": it quotes what the profile says of the traits told."""
+TRAITS_QUOTED = 2
+"""Sentences quoted as nearest in meaning to the traits a user describes."""
 _WEIGHS = re.compile(r",?\s+or\s+(is|are|do|does|should|would|can|will)\b|\bshould i\b", re.I)
 """A question weighing a choice: "should I ...", "..., or is a bachelor's enough?"."""
 
@@ -172,6 +176,16 @@ class Conversation:
         # when the advice still fits the word budget beside it.
         asked_already = intent.closest >= ASKED_ALREADY and not base.refused
         answered = [a for a in facets if not a.refused]
+        if intent.label == FIT:
+            # What the profile says of the traits the user describes, by meaning, from the
+            # sections the fixed questions answered from ("introverted": "They must be able
+            # to motivate and lead staff").
+            cited = {c.section for a in answered for c in a.citations}
+            quoted = " ".join(c.quote for a in [base, *answered] for c in a.citations)
+            near = [d for d in docs if d.metadata["section"] in cited and d.page_content not in quoted]
+            traits = extractive.nearest_in_meaning(
+                q, near, live.retriever.neighbours, live.retriever.keywords, TRAITS_QUOTED)
+            answered[:0] = [traits] if traits.citations else []
         itself = [base, *_elsewhere(live, q, docs, base, named)] if asks else [base]
         parts = [*itself, *answered] if asks or asked_already else answered
         if asked_already and not asks and len(merge(parts).text.split()) > ADVICE_BUDGET:

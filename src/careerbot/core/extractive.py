@@ -47,6 +47,7 @@ from careerbot.core.lists import (
 )
 from careerbot.core.question import Query, claimed
 from careerbot.core.refusal import (
+    RELATED_MIN,
     beside_known,
     gap_reason,
     quote_list,
@@ -329,6 +330,17 @@ def answer(
     if q.injection:
         result.notes.append("ignored instructions inside the question")
     return result
+
+
+def nearest_in_meaning(
+    q: Query, docs: Sequence[Document], neighbours: Neighbours, keywords: KeywordIndex, n: int
+) -> Answer:
+    """The ``n`` sentences of ``docs`` nearest the question in meaning, whatever words they
+    share, with what they lean on: what the profile says of a trait the user describes in
+    their own words ("pretty introverted", "hates persuading people")."""
+    picks = [p for p in sorted(score_units(q, docs, keywords), key=lambda p: -p.dense)[:n]
+             if p.dense >= RELATED_MIN]  # near enough to say something of the trait
+    return compose(with_leaned_on(picks, picks, neighbours), False)
 
 
 def overview(

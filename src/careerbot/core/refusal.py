@@ -20,6 +20,7 @@ from careerbot.core.lexicon import (
     GENERIC_STEMS,
     INTENTS,
     NAMED_BY_DIGITS,
+    SENTENCE_BREAK,
     STOPWORDS,
     dictionary_noun,
     is_number,
@@ -88,10 +89,13 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
 
 
 def unsaid(q: Query, keywords: KeywordIndex) -> list[str]:
-    """Words of the asking sentence, as written, that the profile never uses (fillers,
+    """Words of the sentences that ask, as written, that the profile never uses (fillers,
     function words and short words aside, but not acronyms: "AI", "GPA"); neighbours are
     one phrase ("stock options")."""
-    said = re.findall(r"[A-Za-z][A-Za-z'-]+", asking_sentence(q.text))
+    # Every sentence that asks ("Are most of them women or men? like what percentage?"),
+    # not what the user tells first.
+    asks = [s for s in SENTENCE_BREAK.split(q.text) if s.rstrip().endswith("?")] or [asking_sentence(q.text)]
+    said = re.findall(r"[A-Za-z][A-Za-z'-]+", " ".join(asks))
     lacking = [(w.isupper() and len(w) > 1 or len(w) > 3) and w.lower() not in STOPWORDS
                and stem(w.lower()) not in GENERIC_STEMS
                and not keywords.knows(stem(keywords.correct(w.lower()))) for w in said]
@@ -203,5 +207,5 @@ def refusal(
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
-__all__ = ["beside_known", "gap_reason", "quote_list", "refusal", "refusal_reason", "related",
+__all__ = ["RELATED_MIN", "beside_known", "gap_reason", "quote_list", "refusal", "refusal_reason", "related",
            "unnamed_thing", "unsaid"]
