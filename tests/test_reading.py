@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from careerbot import CareerBot
 from careerbot.core.adviser import split_parts
+from careerbot.core.lexicon import stem, terms
 
 
 def test_figure_words_names_and_asides_read_as_meant(bot: CareerBot) -> None:
@@ -273,3 +274,20 @@ def test_they_in_a_follow_up_carries_the_kind_named_before_as_well_as_the_topic(
               "All states require licensure for nursing home administrators; requirements vary by state.")
     got = bot.ask("gotcha. what do they usually have to do to get it?", history=[before])
     assert "complete a state-approved training program" in got.text
+
+
+def test_a_span_of_years_answers_a_question_over_years(bot: CareerBot) -> None:
+    """"over the next decade" is a number of years: the growth sentence says "from 2021 to
+    2031", and a span of years is read as years."""
+    assert stem("years") in terms("from 2021 to 2031")
+    got = bot.ask("is employment expected to grow over the next decade?")
+    assert not got.refused and "28 percent" in got.text
+
+
+def test_people_the_occupation_is_likened_to_are_no_subject_asked_of(bot: CareerBot) -> None:
+    """"are they like lawyers?" compares; it does not ask for lawyers' duties, as "What do
+    lawyers do?" does."""
+    got = bot.ask("what do clinical managers do, are they like lawyers?")
+    assert not got.refused and "can't answer" not in got.text
+    assert "oversee a specific department" in got.text and got.citations
+    assert "“lawyers”" in bot.ask("What do lawyers do?").text

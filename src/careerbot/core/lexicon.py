@@ -170,8 +170,10 @@ def words_of(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Content terms of a text: stemmed, concept-mapped, stop words removed."""
-    return [stem(t) for t in words_of(text) if t not in STOPWORDS]
+    """Content terms of a text: stemmed, concept-mapped, stop words removed. A span of
+    years ("from 2021 to 2031") is a number of years: it answers "over the next decade"."""
+    spans = ["years"] * len(_SPAN.findall(text))
+    return [stem(t) for t in words_of(text) + spans if t not in STOPWORDS]
 
 
 def is_number(term: str) -> bool:
