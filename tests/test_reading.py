@@ -291,3 +291,16 @@ def test_people_the_occupation_is_likened_to_are_no_subject_asked_of(bot: Career
     assert not got.refused and "can't answer" not in got.text
     assert "oversee a specific department" in got.text and got.citations
     assert "“lawyers”" in bot.ask("What do lawyers do?").text
+
+
+def test_items_chosen_for_what_their_lead_says_of_all_are_quoted_from_the_lists_start(
+        bot: CareerBot) -> None:
+    """"main duties" matches every duty: the duties list is quoted from its first item, not
+    from its middle as if that were all of it; items chosen each for a word of its own
+    ("budgets and schedules") stay as chosen."""
+    got = bot.ask("wat do ppl in this job do all day, like there main dutys")
+    assert "do the following: Improve efficiency and quality" in got.text
+    assert "Recruit, train, and supervise staff members" in got.text
+    got = bot.ask("do they handle budgets and schedules?")
+    assert "Create work schedules; Prepare and monitor budgets" in got.text
+    assert "Improve efficiency" not in got.text

@@ -42,6 +42,7 @@ from careerbot.core.lists import (
     list_of,
     places,
     table_rows,
+    whole_lists,
     within,
     words,
 )
@@ -189,7 +190,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
                     continue
             chosen += [p] + items_of(q, p, picks, neighbours)
             covered |= p.covered
-    chosen += places(q, chosen, picks, neighbours)
+    chosen = whole_lists(chosen + places(q, chosen, picks, neighbours), picks, neighbours)
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
     return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
 

@@ -1,4 +1,5 @@
-"""Lists and tables in an answer: a list asked for is quoted whole, a lead brings what it
+"""Lists and tables in an answer: a list asked for is quoted whole (and from its start when
+its items were chosen for what their lead says of them all), a lead brings what it
 introduces, a table its rows, and a "where" question the table of who employs them; and
 the word count every budget is measured in.
 
@@ -7,6 +8,7 @@ Pure: kept apart from :mod:`careerbot.core.extractive`, which scores and chooses
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from careerbot.core.candidate import Candidate, Neighbours, candidate_for
@@ -86,6 +88,31 @@ def items_of(q: Query, p: Candidate, picks: list[Candidate], neighbours: Neighbo
     if rows and one_row_asked(q, p.text):
         return [extreme_row(q, rows)]
     return introduced(p, picks, neighbours)
+
+
+def whole_lists(chosen: list[Candidate], picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
+    """Items of one list chosen for a word their lead says of them all ("main duties": "...
+    typically do the following:") stand for the list, which is quoted from its start: under
+    its lead, items picked from its middle read as if they were all of it. An item chosen for
+    a word no other item of the list covers ("budgets and schedules?", "why are problem-solving
+    skills important?") answers that word, and the items stay as chosen. The list runs to
+    :data:`LIST_BUDGET` words, or on to the last item chosen; the items are added after those
+    chosen, whose order (the best first) is kept, since quotes are rendered in reading order."""
+    out = list(chosen)
+    for lead in dict.fromkeys(c.lead for c in chosen if c.kind == "item"):
+        mine = [c for c in chosen if c.kind == "item" and c.lead == lead]
+        scored = [c.covered for c in mine if c.covered]
+        listed = [p.covered for p in picks if p.kind == "item" and p.lead == lead]
+        own = Counter(t for covered in listed for t in covered - term_set(lead))
+        if len(scored) < 2 or not set.intersection(*scored) & term_set(lead) or 1 in own.values():
+            continue
+        whole = list_of(mine[0], picks, neighbours)
+        ids = [w.doc.metadata["id"] for w in whole]
+        last = max(ids.index(c.doc.metadata["id"]) for c in mine)
+        have = {c.doc.metadata["id"] for c in out}
+        upto = max(len(within(whole, LIST_BUDGET)), last + 1)
+        out += [w for w in whole[:upto] if w.doc.metadata["id"] not in have]
+    return out
 
 
 def _lead_like(text: str) -> bool:
