@@ -286,11 +286,15 @@ def test_a_span_of_years_answers_a_question_over_years(bot: CareerBot) -> None:
 
 def test_people_the_occupation_is_likened_to_are_no_subject_asked_of(bot: CareerBot) -> None:
     """"are they like lawyers?" compares; it does not ask for lawyers' duties, as "What do
-    lawyers do?" does."""
+    lawyers do?" does. A figure compared with another occupation's ("earn more than
+    nurses?", "paid like nurses?") needs that occupation's figure, which the profile lacks."""
     got = bot.ask("what do clinical managers do, are they like lawyers?")
     assert not got.refused and "can't answer" not in got.text
     assert "oversee a specific department" in got.text and got.citations
     assert "“lawyers”" in bot.ask("What do lawyers do?").text
+    for asked in ("do managers earn more than nurses?", "are they paid like nurses?"):
+        got = bot.ask(asked)
+        assert got.kind == "refusal" and "“nurses”" in got.text
 
 
 def test_items_chosen_for_what_their_lead_says_of_all_are_quoted_from_the_lists_start(

@@ -60,9 +60,10 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         return f"it gives no such figure for {quote_list(years)}"
     # The clause that asks is the one that counts: "I'm a nurse. What would I need?" asks
     # nothing about nurses.
-    # People the subject is likened to ("are they like doctors?") are no subject asked of.
+    # People the subject is likened to ("are they like doctors?") are no subject asked of,
+    # unless a figure is asked: "are they paid like nurses?" needs the nurses' pay.
     asking = asking_clause(q.text)
-    likened = {stem(m.group(1)) for m in _LIKENED.finditer(q.text)}
+    likened = set() if is_figure(q) else {stem(m.group(1)) for m in _LIKENED.finditer(q.text)}
     persons = [t for t in q.persons if t not in chosen[0].covered and t in asking and t not in likened]
     if persons:
         return f"it does not give this for {quote_list(_as_written(q, persons))}"
@@ -111,8 +112,9 @@ def gap_reason(words: Sequence[str]) -> str:
     return f"it never mentions {quote_list(words)}"
 
 
-_LIKENED = re.compile(r"\b(?:like|unlike|than|versus|vs)\.?\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.I)
-"""A word after "like" or "than": what the subject is compared with."""
+_LIKENED = re.compile(r"\b(?:like|unlike)\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.I)
+"""A word after "like": what the subject is likened to. Not after "than" or "versus": those
+compare ("earn more than nurses?", "pay versus nurses") and need the other's facts."""
 _COORDINATED = re.compile(r"\b([a-z]+)\s*(?:,\s*|\s+(?:and|or|&|and/or)\s+)(?:the\s+|their\s+)?([a-z]+)\b",
                           re.I)
 
