@@ -102,9 +102,11 @@ def whole_lists(chosen: list[Candidate], picks: list[Candidate], neighbours: Nei
     for lead in dict.fromkeys(c.lead for c in chosen if c.kind == "item"):
         mine = [c for c in chosen if c.kind == "item" and c.lead == lead]
         scored = [c.covered for c in mine if c.covered]
+        said = term_set(lead)
+        if len(scored) < 2 or not set.intersection(*scored) & said:
+            continue
         listed = [p.covered for p in picks if p.kind == "item" and p.lead == lead]
-        own = Counter(t for covered in listed for t in covered - term_set(lead))
-        if len(scored) < 2 or not set.intersection(*scored) & term_set(lead) or 1 in own.values():
+        if 1 in Counter(t for covered in listed for t in covered - said).values():
             continue
         whole = list_of(mine[0], picks, neighbours)
         ids = [w.doc.metadata["id"] for w in whole]
