@@ -152,6 +152,29 @@ def test_what_a_profile_of_this_kind_never_says_is_refused_by_meaning(bot: Caree
     assert not got.refused and "on call" in got.text
 
 
+def test_intent_is_read_without_the_occupations_name(bot: CareerBot) -> None:
+    """Spelt out, the name outweighs what is asked: "the highest 10 percent of medical and
+    health services managers" was nearest "what's the highest job a health services
+    manager can reach?" and got career advice. Read as "of them", it is a pay question."""
+    got = bot.ask("What did the highest 10 percent of medical and health services managers earn?")
+    assert got.kind == "answer" and "$205,620" in got.text and "$60,780" not in got.text
+    assert [c.section for c in got.citations] == ["Pay"]
+    got = bot.ask("Do medical and health services managers usually get good health insurance and retirement benefits?")
+    assert got.kind == "refusal" and "“benefits”" in got.text and not got.citations
+
+
+def test_a_gap_hidden_by_leaving_words_out_is_still_found(bot: CareerBot) -> None:
+    """Read without a word no dictionary holds ("spanish"), or as its last sentence alone
+    ("like what percentage?"), a question no longer looks like one the profile never
+    answers; the reading nearest a gap example decides."""
+    got = bot.ask("do i need to speak spanish or another second language to get hired as a healthcare manager?")
+    assert got.kind == "refusal" and "“language”" in got.text
+    got = bot.ask("Are most healthcare managers women or men? like what percentage?")
+    assert got.kind == "refusal" and "“women”" in got.text
+    got = bot.ask("How many medical and health services manager jobs are there in New York City?")
+    assert got.kind == "refusal" and "“New York City”" in got.text
+
+
 def test_a_labelled_paragraph_is_quoted_with_its_label_and_the_lead_once(bot: CareerBot) -> None:
     """"These managers must be able to communicate" leans on its label ("Communication
     skills"), which leans on the list's lead; the lead is printed once however many

@@ -8,6 +8,7 @@ from careerbot.core.candidate import Candidate as Pick
 from careerbot.core.citations import render
 from careerbot.core.forms import answer_type, quantities
 from careerbot.core.lexicon import acronyms, is_injection, normalise_number, spell_out, stem, tokens
+from careerbot.core.naming import heads_of, without_name
 from careerbot.core.question import asking_sentence, focus
 
 
@@ -150,3 +151,23 @@ def test_without_topic_keeps_what_a_message_asks_the_bot_to_do() -> None:
     knows = {"hospital", "pay"}.__contains__
     assert without_topic("can you write me a poem about hospitals", knows) == \
         "can you write me a poem about something"
+
+
+def test_the_occupations_name_is_read_as_a_pronoun_but_kinds_and_fields_stay() -> None:
+    subject = frozenset({"medic", "health", "servic", "healthcar", "manager"})
+    heads = heads_of(["Medical and health services managers",
+                      "healthcare executives\xa0or\xa0healthcare administrators"])
+    assert heads == {"manager", "executive", "administrator"}
+
+    def read(text: str) -> str:
+        return without_name(text, subject, heads)
+
+    assert read("What did the highest 10 percent of medical and health services managers earn?") \
+        == "What did the highest 10 percent of them earn?"
+    assert read("how much do these healthcare managers make") == "how much do they make"
+    assert read("Are most healthcare administrators women?") == "Are most they women?"
+    # A kind of them, another thing named with their words, and a field stay as written.
+    for kept in ["what do clinical managers do", "hospital administrators pay",
+                 "good health insurance", "a master's in health administration"]:
+        assert read(kept) == kept
+    assert without_name("medical managers", subject, frozenset()) == "medical managers"

@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
-from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED
+from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED, Intent
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
 from careerbot.core.question import (
     Query,
@@ -106,25 +106,26 @@ class Conversation:
         vector = self.embeddings.encode_query(q.text)
         knows = live.retriever.keywords.knows
         said = unquoted(q.text, knows)
-        intent = self.intents.classify(vector if said == q.text else self.embeddings.encode_query(said))
+        naming = live.naming
+        intent = self.intents.classify(said, naming, vector if said == q.text else None)
         plain = without_chatter(said, live.retriever.keywords)
         if plain != said and intent.label not in SMALLTALK:
             # "do i gotta be a people person for this lol": what it asks, without the chat.
-            bare_intent = self.intents.classify(self.embeddings.encode_query(plain))
-            intent = bare_intent if bare_intent.score > intent.score else intent
+            bare_intent = self.intents.classify(plain, naming)
+            intent = _nearer(bare_intent, intent)
         asking = asking_sentence(q.text)
         if intent.label == OFFTOPIC and not intent.clearly_offtopic:
             # A request about a profile topic ("write me a poem about hospitals") is still
             # off-topic when, without that topic, it clearly is.
-            task = self.intents.classify(self.embeddings.encode_query(without_topic(said, knows)))
+            task = self.intents.classify(without_topic(said, knows), naming)
             intent = task if task.clearly_offtopic else intent
         if asking != q.text:  # context first, then the question: the question's own intent
-            alone = self.intents.classify(self.embeddings.encode_query(asking))
-            intent = alone if alone.score > intent.score else intent
+            alone = self.intents.classify(asking, naming)
+            intent = _nearer(alone, intent)
         if intent.label in ADVICE and turns and set(q.carried) & INTENTS:
             # "ok and what about in hospitals?" asks what the question before it asked, about
             # hospitals: advice only if that was advice.
-            before = self.intents.classify(self.embeddings.encode_query(turns[-1][0]))
+            before = self.intents.classify(turns[-1][0], naming)
             intent = intent if before.label in ADVICE else before
         own = on_topic(replace(q, carried=[]), live.retriever.keywords)
         topic = own or bool(q.carried)
@@ -191,6 +192,17 @@ class Conversation:
         if asked_already and not asks and len(merge(parts).text.split()) > ADVICE_BUDGET:
             parts = answered
         return (merge(parts, ADVICE_BUDGET) if parts else base), True
+
+
+def _nearer(reading: Intent, before: Intent) -> Intent:
+    """Of two readings of a message (as said, without chat words, its asking sentence
+    alone), the label of the one nearer its example, and the gap of the one nearer a gap:
+    leaving words out ("speak spanish", "women or men?") only hides a gap, and
+    :func:`careerbot.core.extractive.gap` still needs a word of an asking sentence that
+    the profile never uses."""
+    label = reading if reading.score > before.score else before
+    gap = reading if reading.gap_margin > before.gap_margin else before
+    return replace(label, gap=gap.gap, gap_margin=gap.gap_margin)
 
 
 def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: list[str]) -> list[Answer]:

@@ -15,6 +15,7 @@ import numpy as np
 from careerbot.core.chunking import Chunk
 from careerbot.core.facts import OccupationFacts
 from careerbot.core.lexicon import STOPWORDS, acronyms, terms, tokens
+from careerbot.core.naming import Naming, heads_of
 from careerbot.index.base import IndexedChunks
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.retrieve import HybridRetriever
@@ -44,6 +45,17 @@ class Live:
     words: tuple[list[str], np.ndarray] | None = None
     """The profile's content words and their vectors, embedded on first need."""
     _acronyms: dict[str, str] | None = None
+    _naming: Naming | None = None
+
+    @property
+    def naming(self) -> Naming:
+        """How a message names the occupation, to read what it asks without the name; none
+        for a profile of several occupations (its names pick the document)."""
+        if self._naming is None:
+            names = names_of(self.index.chunks)
+            heads = heads_of(next(iter(names.values()))) if len(names) == 1 else frozenset()
+            self._naming = (frozenset(self.subject), heads)
+        return self._naming
 
     @property
     def occupation(self) -> str:
@@ -79,6 +91,17 @@ def load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> Live:
     return Live(index, retriever, title, sections, subject_terms(index.chunks))
 
 
+def names_of(chunks: Sequence[Chunk]) -> dict[str, list[str]]:
+    """Each document's names for its occupation: its title, then the aliases its overview
+    gives ("also called healthcare executives or healthcare administrators")."""
+    names: dict[str, list[str]] = {}
+    for c in chunks:
+        found = names.setdefault(c.source, [c.title])
+        if c.section == "Overview":
+            found += _ALIASES.findall(c.text)
+    return names
+
+
 def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
     """Terms naming what every document is about: its title words and aliases.
 
@@ -86,10 +109,5 @@ def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
     answers, so the answerer sets them aside. With several documents only the terms all
     of them share count: "dovakelu" in "Dovakelu specialists" is what picks that document.
     """
-    names: dict[str, set[str]] = {}
-    for c in chunks:
-        words = names.setdefault(c.source, set(terms(c.title)))
-        if c.section == "Overview":
-            for alias in _ALIASES.findall(c.text):
-                words |= set(terms(alias))
-    return set.intersection(*names.values()) if names else set()
+    found = [set(terms(" ".join(names))) for names in names_of(chunks).values()]
+    return set.intersection(*found) if found else set()

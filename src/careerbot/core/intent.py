@@ -46,9 +46,9 @@ ADVICE_LOOSE = 0.45
 ASKED_ALREADY = 0.7
 """Cosine to a passage at which the profile itself asks the question (an FAQ entry): its
 answer leads the advice, whatever words the question uses."""
-GAP_MIN = 0.55
+GAP_MIN = 0.5
 """Cosine to the nearest gap example needed to refuse a question as one the profile never answers."""
-GAP_MARGIN = 0.05
+GAP_MARGIN = 0.06
 """How much nearer a gap example must be than any example of another label."""
 OFFTOPIC_STRONG = 0.6
 """Cosine to the nearest off-topic example above which a message is declined anyway."""

@@ -25,6 +25,7 @@ from careerbot.core.lexicon import (
     dictionary_noun,
     is_number,
     is_year,
+    name_runs,
     stem,
     stem_pairs,
     tokens,
@@ -103,7 +104,9 @@ def unsaid(q: Query, keywords: KeywordIndex) -> list[str]:
                and stem(w.lower()) not in GENERIC_STEMS
                and not keywords.knows(stem(keywords.correct(w.lower()))) for w in said]
     runs = itertools.groupby(zip(said, lacking, strict=True), key=lambda pair: pair[1])
-    return [" ".join(w for w, _ in run) for lacks, run in runs if lacks]
+    names = name_runs(" ".join(asks))  # "New York City" in full, though "New" is short
+    found = [" ".join(w for w, _ in run) for lacks, run in runs if lacks]
+    return list(dict.fromkeys(names.get(p.split()[0].lower(), p) for p in found))
 
 
 def gap_reason(words: Sequence[str]) -> str:
