@@ -163,6 +163,15 @@ def test_intent_is_read_without_the_occupations_name(bot: CareerBot) -> None:
     assert got.kind == "refusal" and "“benefits”" in got.text and not got.citations
 
 
+def test_advice_on_a_trait_told_first_is_composed_not_refused(bot: CareerBot) -> None:
+    """No passage comes close to "too much dealing with people" for someone shy, which
+    names nothing the profile lacks: the fit advice still answers, from the traits the
+    user told, though the question alone ("would this be a good job?") reads as "worth"."""
+    got = bot.ask("My son is pretty shy. Would this be a good job for him, or is it too much dealing with people?")
+    assert got.kind == "answer" and "Communication skills" in got.text and "Interpersonal skills" in got.text
+    assert "$101,340" not in got.text  # fit, not is-it-worth-it
+
+
 def test_a_gap_hidden_by_leaving_words_out_is_still_found(bot: CareerBot) -> None:
     """Read without a word no dictionary holds ("spanish"), or as its last sentence alone
     ("like what percentage?"), a question no longer looks like one the profile never

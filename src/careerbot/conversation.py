@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
-from careerbot.core.intent import ADVICE, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED, Intent
+from careerbot.core.intent import ADVICE, ADVICE_MIN, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED, Intent
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
 from careerbot.core.question import (
     Query,
@@ -29,6 +29,7 @@ from careerbot.core.question import (
     without_chatter,
     without_topic,
 )
+from careerbot.core.refusal import names_a_gap
 from careerbot.live import Live
 from careerbot.models.embeddings import LocalEmbeddings
 from careerbot.models.intents import IntentModel
@@ -121,7 +122,11 @@ class Conversation:
             intent = task if task.clearly_offtopic else intent
         if asking != q.text:  # context first, then the question: the question's own intent
             alone = self.intents.classify(asking, naming)
-            intent = _nearer(alone, intent)
+            # Unless the context is what the user tells of themselves and the whole asks if
+            # it fits them ("My son is pretty shy. Would this be a good job for him?"): the
+            # question alone cannot say so.
+            fits = intent.label == FIT and alone.label in ADVICE and intent.score >= ADVICE_MIN
+            intent = _nearer(replace(alone, score=0.0) if fits else alone, intent)
         if intent.label in ADVICE and turns and set(q.carried) & INTENTS:
             # "ok and what about in hospitals?" asks what the question before it asked, about
             # hospitals: advice only if that was advice.
@@ -167,12 +172,13 @@ class Conversation:
             # with what another section says of the thing named.
             more = _elsewhere(live, q, docs, base, named)
             return (merge([base, *more]) if more else base), bool(more)
-        if not intent.composed or base.refused and topic:
+        if not intent.composed or topic and names_a_gap(base):
             return base, intent.composed
         facets = [_facet(live, f, named) for f in resources.examples("advice")[intent.label]]
         # The question's own answer leads only when it names more than the occupation
         # ("pros and cons of being a nursing home administrator"); else it is a near miss.
-        asks = topic and any(knows(t) and t not in GENERIC_STEMS for t in q.terms + q.carried)
+        asks = not base.refused and topic and any(
+            knows(t) and t not in GENERIC_STEMS for t in q.terms + q.carried)
         # A question the profile itself asks (an FAQ entry) gets that entry's answer first,
         # when the advice still fits the word budget beside it.
         asked_already = intent.closest >= ASKED_ALREADY and not base.refused

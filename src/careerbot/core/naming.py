@@ -48,7 +48,8 @@ def without_name(text: str, subject: frozenset[str], heads: frozenset[str]) -> s
         end = ends[-1]
         start = i - 1 if i and words[i - 1].group().lower() in _POINTING else i
         before = words[start - 1].group().lower() if start else ""
-        if before and before not in STOPWORDS | DETERMINERS and text[words[start - 1].end():words[start].start()].isspace():
+        between = text[words[start - 1].end():words[start].start()] if start else ""
+        if before and before not in STOPWORDS | DETERMINERS and between.isspace():
             i = end + 1  # a kind of the occupation ("clinical managers", "hospital administrators")
             continue
         out += [text[at:words[start].start()], "them" if before in _OBJECT else "they"]

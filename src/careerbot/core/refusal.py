@@ -34,6 +34,19 @@ from careerbot.core.lexicon import (
 from careerbot.core.question import Query, asking_clause, asking_sentence
 from careerbot.result import Answer
 
+NO_MATCH = "no passage matches the question"
+NOT_CLOSE = "no passage answers it closely enough"
+_NOTHING_NAMED = frozenset({f"refused: {r}" for r in (NO_MATCH, NOT_CLOSE)})
+"""Refusals that name nothing the profile lacks: no passage came near the wording."""
+
+
+def names_a_gap(answer: Answer) -> bool:
+    """Whether a refusal names something the profile lacks (a place, a figure, a word it
+    never uses), not merely that no passage came close to how the question is put: advice
+    composed from fixed questions still answers the latter ("is it too much dealing with
+    people for someone shy?")."""
+    return answer.refused and not _NOTHING_NAMED & set(answer.notes)
+
 
 def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) -> str | None:
     """Why the chosen units do not answer the question, or None when they do."""
@@ -51,7 +64,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     if years:
         return f"it has no figures for {quote_list(years)}"
     if not chosen:
-        return "no passage matches the question"
+        return NO_MATCH
     # A year the profile has, but not in the passage that answers ("the median salary in
     # 2031": 2031 only comes with the projections). A year inside a span the passage gives
     # figures for ("from 2021 to 2031") is held: "growing by 2030?".
@@ -88,7 +101,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         if missing:
             return f"it gives no figure about {quote_list(_as_written(q, missing))}"
     if best.score < 0.35:
-        return "no passage answers it closely enough"
+        return NOT_CLOSE
     return None
 
 
@@ -216,5 +229,5 @@ def refusal(
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
-__all__ = ["RELATED_MIN", "beside_known", "gap_reason", "quote_list", "refusal", "refusal_reason", "related",
-           "unnamed_thing", "unsaid"]
+__all__ = ["NOT_CLOSE", "NO_MATCH", "RELATED_MIN", "beside_known", "gap_reason", "names_a_gap", "quote_list",
+           "refusal", "refusal_reason", "related", "unnamed_thing", "unsaid"]
