@@ -159,7 +159,8 @@ def test_intent_is_read_without_the_occupations_name(bot: CareerBot) -> None:
     got = bot.ask("What did the highest 10 percent of medical and health services managers earn?")
     assert got.kind == "answer" and "$205,620" in got.text and "$60,780" not in got.text
     assert [c.section for c in got.citations] == ["Pay"]
-    got = bot.ask("Do medical and health services managers usually get good health insurance and retirement benefits?")
+    got = bot.ask("Do medical and health services managers usually get good health insurance and "
+                  "retirement benefits?")
     assert got.kind == "refusal" and "“benefits”" in got.text and not got.citations
 
 
@@ -167,16 +168,28 @@ def test_advice_on_a_trait_told_first_is_composed_not_refused(bot: CareerBot) ->
     """No passage comes close to "too much dealing with people" for someone shy, which
     names nothing the profile lacks: the fit advice still answers, from the traits the
     user told, though the question alone ("would this be a good job?") reads as "worth"."""
-    got = bot.ask("My son is pretty shy. Would this be a good job for him, or is it too much dealing with people?")
+    got = bot.ask("My son is pretty shy. Would this be a good job for him, or is it too much dealing "
+                  "with people?")
     assert got.kind == "answer" and "Communication skills" in got.text and "Interpersonal skills" in got.text
     assert "$101,340" not in got.text  # fit, not is-it-worth-it
+
+
+def test_a_verb_asked_of_them_is_its_own_question_after_another(bot: CareerBot) -> None:
+    """"can they move up?" names health information managers by "they", but asks about
+    advancing, not what the question before asked (their duties)."""
+    got = bot.ask("can they move up?", [("What does a health information manager do?", "")])
+    assert "entire hospital’s information systems" in got.text
+    assert [c.section for c in got.citations] == ["Advancement"]
+    both = bot.ask("What does a health information manager do, and can they move up?")
+    assert "maintenance and security" in both.text and "entire hospital’s information systems" in both.text
 
 
 def test_a_gap_hidden_by_leaving_words_out_is_still_found(bot: CareerBot) -> None:
     """Read without a word no dictionary holds ("spanish"), or as its last sentence alone
     ("like what percentage?"), a question no longer looks like one the profile never
     answers; the reading nearest a gap example decides."""
-    got = bot.ask("do i need to speak spanish or another second language to get hired as a healthcare manager?")
+    got = bot.ask("do i need to speak spanish or another second language to get hired as a "
+                  "healthcare manager?")
     assert got.kind == "refusal" and "“language”" in got.text
     got = bot.ask("Are most healthcare managers women or men? like what percentage?")
     assert got.kind == "refusal" and "“women”" in got.text

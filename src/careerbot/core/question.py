@@ -49,6 +49,8 @@ MIN_CLASSIFIED = 3
 """Fewest words left for a message without its chatter to be classified instead."""
 LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
+_ASKED_OF_THEM = re.compile(r"\W*(?:\w+\W+)?(can|could|do|does|did|will|would|should)\s+(they|he|she)\b",
+                            re.I)
 _CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b", re.I)
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _THEY = re.compile(r"\b(they|them)\b", re.I)
@@ -326,7 +328,10 @@ def analyse(
         previous = previous or earlier()
         own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
         own_intents = q.intents  # before any is carried
-        if not own_intents:
+        # A verb asked of them ("can they move up?", "how can they move up?") asks its own
+        # kind of fact of what was named; an elliptical question ("and in hospitals?")
+        # asks the last one's.
+        if not own_intents and not _ASKED_OF_THEM.match(text):
             q.carried += [t for t in previous.terms if t in INTENTS]
             if q.answer_type == "text" and not _OWN_ASK.search(text):
                 q.answer_type = previous.answer_type
