@@ -184,6 +184,14 @@ def test_a_verb_asked_of_them_is_its_own_question_after_another(bot: CareerBot) 
     assert "maintenance and security" in both.text and "entire hospital’s information systems" in both.text
 
 
+def test_that_one_is_what_the_last_answer_named(bot: CareerBot) -> None:
+    history = [("who employs the most of them?",
+                "The largest employers of medical and health services managers were as follows: "
+                "Hospitals; state, local, and private 30%")]
+    got = bot.ask("ok and how much does that one pay?", history)
+    assert "Hospitals; state, local, and private: $119,450" in got.text and "$101,340" not in got.text
+
+
 def test_a_gap_hidden_by_leaving_words_out_is_still_found(bot: CareerBot) -> None:
     """Read without a word no dictionary holds ("spanish"), or as its last sentence alone
     ("like what percentage?"), a question no longer looks like one the profile never

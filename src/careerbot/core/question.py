@@ -51,7 +51,8 @@ LONG_QUESTION = 200
 _PRONOUN = re.compile(r"\b(they|them|their|those|these|that|it|there|he|she|one|each|both)\b", re.I)
 _ASKED_OF_THEM = re.compile(r"\W*(?:\w+\W+)?(can|could|do|does|did|will|would|should)\s+(they|he|she)\b",
                             re.I)
-_CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b", re.I)
+_CHOICE = re.compile(r"\bwhich (?:one |ones )?of (?:those|these|them|the two|both)\b|\b(?:that|this) one\b",
+                     re.I)
 _THEM = re.compile(r"\b(they|them|their|these)\b", re.I)
 _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DESCRIBED = re.compile(r"\b(?:ones?|those|people|managers)\s+(?:(?:who|that)\s+(\w+)|(\w+ing))\b", re.I)
@@ -338,7 +339,8 @@ def analyse(
         # "each" / "both" stand for the things just named, whatever else is asked.
         if not own_entities or _PRONOUN.search(text) and not own_intents or _DISTRIBUTIVE.search(text):
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
-        # "which of those ..." picks among what the last answer listed (its industries).
+        # "which of those ..." picks among what the last answer listed (its industries);
+        # "that one" is what it named.
         if _CHOICE.search(text):
             q.carried += [t for t in dict.fromkeys(terms(history[-1][1])) if t not in INTENTS
                           and t not in GENERIC_STEMS and t not in subject and not is_number(t)
