@@ -192,6 +192,12 @@ def test_that_one_is_what_the_last_answer_named(bot: CareerBot) -> None:
     assert "Hospitals; state, local, and private: $119,450" in got.text and "$101,340" not in got.text
 
 
+def test_the_figures_of_a_topic_are_all_its_figures(bot: CareerBot) -> None:
+    got = bot.ask("I'm a counselor making a handout. What job outlook numbers can I give students?")
+    assert "28 percent" in got.text and "56,600" in got.text
+    assert {c.section for c in got.citations} == {"Job Outlook"}
+
+
 def test_a_gap_hidden_by_leaving_words_out_is_still_found(bot: CareerBot) -> None:
     """Read without a word no dictionary holds ("spanish"), or as its last sentence alone
     ("like what percentage?"), a question no longer looks like one the profile never

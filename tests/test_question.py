@@ -6,7 +6,7 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate as Pick
 from careerbot.core.citations import render
-from careerbot.core.forms import answer_type, quantities
+from careerbot.core.forms import answer_type, figures_of_topic, quantities
 from careerbot.core.lexicon import acronyms, is_injection, normalise_number, spell_out, stem, tokens
 from careerbot.core.naming import heads_of, without_name
 from careerbot.core.question import asking_sentence, focus
@@ -171,3 +171,8 @@ def test_the_occupations_name_is_read_as_a_pronoun_but_kinds_and_fields_stay() -
                  "good health insurance", "a master's in health administration"]:
         assert read(kept) == kept
     assert without_name("medical managers", subject, frozenset()) == "medical managers"
+
+
+def test_figures_of_a_topic_need_the_topic_named_before_them() -> None:
+    assert figures_of_topic("what job outlook numbers can I give?") and figures_of_topic("the pay stats")
+    assert not figures_of_topic("I'm great with numbers") and not figures_of_topic("what are the numbers?")

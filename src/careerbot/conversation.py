@@ -17,6 +17,7 @@ from langchain_core.documents import Document
 from careerbot import resources
 from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
+from careerbot.core.forms import AnswerType, figures_of_topic
 from careerbot.core.intent import ADVICE, ADVICE_MIN, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED, Intent
 from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
 from careerbot.core.question import (
@@ -156,7 +157,10 @@ class Conversation:
             if intent.never_answered and topic else None
         if gap is not None:
             return gap, False
-        if intent.overview and topic:
+        # "what job outlook figures can I give?", "the pay stats": every figure of that
+        # topic, unless one form of fact is asked ("what date are the wage figures from?").
+        figures = figures_of_topic(asking) and q.answer_type == AnswerType.TEXT
+        if (intent.overview or figures) and topic:
             return extractive.overview(q, docs, live.retriever.neighbours, live.retriever.keywords,
                                        live.title, live.sections), True
         # For advice, what the user tells of themselves is what the advice is about ("I'm

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from careerbot.core.lexicon import OCCUPATIONS, is_number, named_places, stem, term_set, tokens
+from careerbot.core.lexicon import OCCUPATIONS, STOPWORDS, is_number, named_places, stem, term_set, tokens
 
 if TYPE_CHECKING:
     from careerbot.core.question import Query
@@ -202,6 +202,16 @@ def form_words(text: str) -> set[str]:
     """Terms that say a figure is asked for ("the average salary", "the growth rate"), not
     what it is about: a figure question never lacks them."""
     return {t for m in _COUNTING.finditer(text.lower()) for t in term_set(m.group(0))}
+
+
+_FIGURES_OF = re.compile(r"\b([a-z]+)\s+(?:numbers|figures|stats|statistics)\b", re.I)
+
+
+def figures_of_topic(text: str) -> bool:
+    """Whether a text asks for the figures of a topic ("what job outlook numbers can I
+    give?", "the pay stats"), not for one figure or with the word in another sense
+    ("great with numbers")."""
+    return any(m.group(1).lower() not in STOPWORDS for m in _FIGURES_OF.finditer(text))
 
 
 def answer_type(text: str, q_terms: Sequence[str]) -> AnswerType:
