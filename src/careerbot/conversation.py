@@ -174,7 +174,7 @@ class Conversation:
         if not intent.composed and _WEIGHS.search(asking) and not base.refused:
             # A choice ("a master's right away, or is a bachelor's enough?") is weighed
             # with what another section says of the thing named.
-            more = _elsewhere(live, q, docs, base, named)
+            more = _elsewhere(live, q, docs, base, named, either=True)
             return (merge([base, *more]) if more else base), bool(more)
         if not intent.composed or topic and names_a_gap(base):
             return base, intent.composed
@@ -215,16 +215,19 @@ def _nearer(reading: Intent, before: Intent) -> Intent:
     return replace(label, gap=gap.gap, gap_margin=gap.gap_margin)
 
 
-def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: list[str]) -> list[Answer]:
+def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: list[str],
+               either: bool = False) -> list[Answer]:
     """What another section says of the thing advice or a choice is asked about ("should I
     get a master's?": Education, and Advancement's "top level executive positions usually
-    require a master's degree"), when its answer names it."""
+    require a master's degree"), when its answer names it; for a choice (``either``), one
+    of the things weighed ("a master's right away, or work after my bachelor's?")."""
     cited = {c.section for c in base.citations}
     quoted = {c.quote for c in base.citations}
     for _ in range(2):  # a section repeating the base's sentences is no other view
         others = [d for d in docs if d.metadata["section"] not in cited]
         more = extract(live, q, others) if others and named else None
-        if more is None or more.refused or not set(named) <= set(terms(more.text)):
+        said = set(terms(more.text)) if more is not None else set()
+        if more is None or more.refused or not (set(named) & said if either else set(named) <= said):
             return []
         sentences = [s for c in more.citations for s in SENTENCE_BREAK.split(c.quote)]
         if not any(s in seen for s in sentences for seen in quoted):
