@@ -150,6 +150,13 @@ def test_what_a_profile_of_this_kind_never_says_is_refused_by_meaning(bot: Caree
     assert got.kind == "refusal" and "“signing bonus”, “stock options”" in got.text and not got.citations
     got = bot.ask("are they ever on call during the weekend?")
     assert not got.refused and "on call" in got.text
+    for gap in ["Which colleges have the best health administration programs?",
+                "Can I get a health administration degree completely online?"]:
+        assert bot.ask(gap).kind == "refusal"
+    # A gap example near what the user only tells ("I'm 45") makes no gap of the question.
+    got = bot.ask("I'm 45 and considering a career change into healthcare management. Is the field "
+                  "growing or is it saturated?")
+    assert got.kind == "answer" and "28 percent" in got.text
 
 
 def test_intent_is_read_without_the_occupations_name(bot: CareerBot) -> None:

@@ -128,6 +128,10 @@ class Conversation:
             # question alone cannot say so.
             fits = intent.label == FIT and alone.label in ADVICE and intent.score >= ADVICE_MIN
             intent = _nearer(replace(alone, score=0.0) if fits else alone, intent)
+            # What the user only tells ("I'm 45 and considering a change.") asks of no gap;
+            # a question before the last one ("women or men? like what percentage?") does.
+            if "?" not in q.text[:q.text.rfind(asking)]:
+                intent = replace(intent, gap=alone.gap, gap_margin=alone.gap_margin)
         if intent.label in ADVICE and turns and set(q.carried) & INTENTS:
             # "ok and what about in hospitals?" asks what the question before it asked, about
             # hospitals: advice only if that was advice.
