@@ -205,6 +205,13 @@ def test_the_figures_of_a_topic_are_all_its_figures(bot: CareerBot) -> None:
     assert {c.section for c in got.citations} == {"Job Outlook"}
 
 
+def test_a_remark_after_the_question_is_no_part_of_its_own() -> None:
+    assert split_parts("what do the top earners pull in?? asking for motivation lol") == [
+        "what do the top earners pull in?? asking for motivation lol"]
+    assert split_parts("who actually hires these ppl? mostly hospitals or what") == [
+        "who actually hires these ppl?", "mostly hospitals or what"]
+
+
 def test_a_gap_hidden_by_leaving_words_out_is_still_found(bot: CareerBot) -> None:
     """Read without a word no dictionary holds ("spanish"), or as its last sentence alone
     ("like what percentage?"), a question no longer looks like one the profile never

@@ -23,6 +23,9 @@ _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does
 _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})",
                     re.I)
 _ASKING = re.compile(_ASKS, re.I)
+_REMARK = re.compile(rf"(?!{_ASKS})(?!.*\bor\b)", re.I)
+"""A piece that neither opens as a question nor offers a choice ("asking for motivation
+lol"; not "mostly hospitals or what")."""
 MIN_PART_WORDS = 3
 MAX_SIDE_WORDS = 8
 """Longest side of a comparison read as a thing compared, not a clause."""
@@ -87,9 +90,11 @@ def split_parts(question: str) -> list[str]:
     for piece in (p.strip(" ,;") for p in _PARTS.split(question.strip())):
         if parts and piece and not _ASKING.match(parts[0]):
             parts[-1] = f"{parts[-1]}, {piece}"  # context before a question: one part with it
-        elif parts and (ABOUT_ME.match(piece) and not piece.endswith("?") or EXAMPLES.match(piece)):
-            # context after it ("... one? I am a nurse."), or examples of what it asks
-            # ("what benefits do they get? like health insurance, 401k")
+        elif parts and (not piece.endswith("?") and (ABOUT_ME.match(piece) or _REMARK.match(piece))
+                        or EXAMPLES.match(piece)):
+            # context or a remark after it ("... one? I am a nurse.", "... pull in?? asking
+            # for motivation lol"), or examples of what it asks ("what benefits do they
+            # get? like health insurance, 401k")
             parts[-1] = f"{parts[-1]} {piece}"
         elif piece:
             parts.append(piece)
