@@ -23,7 +23,7 @@ _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does
 _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})",
                     re.I)
 _ASKING = re.compile(_ASKS, re.I)
-_REMARK = re.compile(rf"(?!{_ASKS})(?!.*\bor\b)", re.I)
+_REMARK = re.compile(rf"(?!(?:(?:and|also|plus|so|but)\s+)?{_ASKS})(?!.*\bor\b)", re.I)
 """A piece that neither opens as a question nor offers a choice ("asking for motivation
 lol"; not "mostly hospitals or what")."""
 MIN_PART_WORDS = 3
