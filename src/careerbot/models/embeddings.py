@@ -8,6 +8,7 @@ The tokenizer is loaded on its own so that chunking and no-op ingests stay fast.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -65,6 +66,10 @@ def weights_digest(model_dir: Path) -> str:
     return found
 
 
+QUERY_CACHE = 512
+"""Question vectors remembered by :meth:`LocalEmbeddings.encode_query` (1.5 KB each)."""
+
+
 class LocalEmbeddings(Embeddings):
     """Sentence-transformers embeddings from a model folder on disk, L2-normalised.
 
@@ -80,6 +85,7 @@ class LocalEmbeddings(Embeddings):
         self.model_dir = model_dir
         self.cache_dir = cache_dir or user_cache() / "models"
         self.batch_size = batch_size
+        self._remembered = functools.lru_cache(maxsize=QUERY_CACHE)(self._encode_one)
 
     @cached_property
     def name(self) -> str:
@@ -173,9 +179,16 @@ class LocalEmbeddings(Embeddings):
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one question exactly as sentence-transformers does (pooling and norm as the
-        model declares them)."""
+        model declares them). The last :data:`QUERY_CACHE` texts are remembered: composed
+        advice asks the same fixed questions over and over, and a message is classified in
+        several readings that are often the same. The vector is read-only."""
+        return self._remembered(text)
+
+    def _encode_one(self, text: str) -> np.ndarray:
         encoder = self._onnx
-        return self.encode([text])[0] if encoder is None else encoder.encode([text])[0]
+        vector = self.encode([text])[0] if encoder is None else encoder.encode([text])[0]
+        vector.setflags(write=False)
+        return vector
 
     @cached_property
     def dimension(self) -> int:
