@@ -9,7 +9,7 @@ import pytest
 from careerbot import Answer, CareerBot, Settings
 from careerbot.core.chunking import chunk_document
 from careerbot.corpus import load_documents
-from careerbot.live import subject_terms
+from careerbot.live import names_of, subject_terms
 
 
 def cited(answer: Answer) -> str:
@@ -211,7 +211,7 @@ def test_several_documents_are_told_apart_by_their_names(tmp_path: Path) -> None
             f"Pay\n\nThe median annual wage for {word.lower()} specialists was {pay} in May 2024.\n"
         )
     docs = load_documents(corpus)
-    assert subject_terms([c for d in docs for c in chunk_document(d, len)]) == {"specialist"}
+    assert subject_terms(names_of([c for d in docs for c in chunk_document(d, len)])) == {"specialist"}
     bot = CareerBot(Settings(corpus=corpus, home=tmp_path / "home"))
     bot.ingest(progress=False)
     for word, code, pay in (("misabelo", "900,178", "$61,450"), ("dovakelu", "481,237", "$88,100")):

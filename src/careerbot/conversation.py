@@ -109,7 +109,7 @@ class Conversation:
         knows = live.retriever.keywords.knows
         said = unquoted(q.text, knows)
         naming = live.naming
-        intent = self.intents.classify(said, naming, vector if said == q.text else None)
+        intent = self.intents.classify(said, naming)  # a message naming no one: `vector` again
         plain = without_chatter(said, live.retriever.keywords)
         if plain != said and intent.label not in SMALLTALK:
             # "do i gotta be a people person for this lol": what it asks, without the chat.
@@ -230,8 +230,10 @@ def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: 
     for _ in range(2):  # a section repeating the base's sentences is no other view
         others = [d for d in docs if d.metadata["section"] not in cited]
         more = extract(live, q, others) if others and named else None
-        said = set(terms(more.text)) if more is not None else set()
-        if more is None or more.refused or not (set(named) & said if either else set(named) <= said):
+        if more is None or more.refused:
+            return []
+        said = set(terms(more.text))
+        if not (set(named) & said if either else set(named) <= said):
             return []
         sentences = [s for c in more.citations for s in SENTENCE_BREAK.split(c.quote)]
         if not any(s in seen for s in sentences for seen in quoted):

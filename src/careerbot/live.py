@@ -38,6 +38,10 @@ class Live:
     title: str
     sections: list[str]
     subject: set[str]
+    naming: Naming
+    """How a message names the occupation, to read what it asks without the name (see
+    :mod:`careerbot.core.naming`); no head nouns for a profile of several occupations,
+    whose names pick the document."""
     facts: list[OccupationFacts] | None = None
     suggestions: list[tuple[str, str]] | None = None
     readers: int = 0
@@ -45,17 +49,6 @@ class Live:
     words: tuple[list[str], np.ndarray] | None = None
     """The profile's content words and their vectors, embedded on first need."""
     _acronyms: dict[str, str] | None = None
-    _naming: Naming | None = None
-
-    @property
-    def naming(self) -> Naming:
-        """How a message names the occupation, to read what it asks without the name; none
-        for a profile of several occupations (its names pick the document)."""
-        if self._naming is None:
-            names = names_of(self.index.chunks)
-            heads = heads_of(next(iter(names.values()))) if len(names) == 1 else frozenset()
-            self._naming = (frozenset(self.subject), heads)
-        return self._naming
 
     @property
     def occupation(self) -> str:
@@ -88,7 +81,10 @@ def load(index: IndexedChunks, embeddings: LocalEmbeddings, top_k: int) -> Live:
     reading = sorted(index.chunks, key=lambda c: (c.source, c.start))
     sections = list(dict.fromkeys(c.section for c in reading))
     title = " / ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
-    return Live(index, retriever, title, sections, subject_terms(index.chunks))
+    names = names_of(index.chunks)
+    subject = subject_terms(names)
+    heads = heads_of(next(iter(names.values()))) if len(names) == 1 else frozenset()
+    return Live(index, retriever, title, sections, subject, (frozenset(subject), heads))
 
 
 def names_of(chunks: Sequence[Chunk]) -> dict[str, list[str]]:
@@ -102,12 +98,13 @@ def names_of(chunks: Sequence[Chunk]) -> dict[str, list[str]]:
     return names
 
 
-def subject_terms(chunks: Sequence[Chunk]) -> set[str]:
-    """Terms naming what every document is about: its title words and aliases.
+def subject_terms(names: dict[str, list[str]]) -> set[str]:
+    """Terms naming what every document is about: its title words and aliases (``names``,
+    from :func:`names_of`).
 
     A question using them is about the subject, and they say nothing about which passage
     answers, so the answerer sets them aside. With several documents only the terms all
     of them share count: "dovakelu" in "Dovakelu specialists" is what picks that document.
     """
-    found = [set(terms(" ".join(names))) for names in names_of(chunks).values()]
+    found = [set(terms(" ".join(n))) for n in names.values()]
     return set.intersection(*found) if found else set()

@@ -4,6 +4,7 @@ answers (``data/gaps.txt``), embedded once per process by the query encoder."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,31 +27,36 @@ class IntentModel:
 
     def __init__(self, embeddings: LocalEmbeddings) -> None:
         self.embeddings = embeddings
-        self._cache: dict[tuple[str, Naming], tuple[list[str], np.ndarray]] = {}
+        self._read: dict[Naming, _Examples] = {}
 
     def _embedded(self, name: str, naming: Naming) -> tuple[list[str], np.ndarray]:
-        key = (name, naming)
-        if key not in self._cache:
-            labels: list[str] = []
-            texts: list[str] = []
-            for label, utterances in resources.examples(name).items():
-                labels += [label] * len(utterances)
-                texts += [without_name(u, *naming) for u in utterances]
-            self._cache[key] = labels, self.embeddings.encode(texts)  # in batches: once per naming
-        return self._cache[key]
+        labels: list[str] = []
+        texts: list[str] = []
+        for label, utterances in resources.examples(name).items():
+            labels += [label] * len(utterances)
+            texts += [without_name(u, *naming) for u in utterances]
+        return labels, self.embeddings.encode(texts)  # in batches
 
-    def _gaps(self, naming: Naming) -> tuple[np.ndarray, np.ndarray]:
-        """The gap examples, and every other example (answerable near misses and intents)."""
-        labels, vectors = self._embedded("gaps", naming)
-        gap = np.array([label == GAP for label in labels])
-        return vectors[gap], np.concatenate([vectors[~gap], self._embedded("intents", naming)[1]])
+    def _examples(self, naming: Naming) -> _Examples:
+        """The intent examples, the gap examples and every other example (answerable near
+        misses and intents), read with ``naming``: embedded once per naming."""
+        if naming not in self._read:
+            labels, vectors = self._embedded("intents", naming)
+            kinds, near = self._embedded("gaps", naming)
+            gap = np.array([kind == GAP for kind in kinds])
+            self._read[naming] = _Examples(labels, vectors, near[gap], np.concatenate([near[~gap], vectors]))
+        return self._read[naming]
 
-    def classify(self, text: str, naming: Naming = NO_NAME, vector: np.ndarray | None = None) -> Intent:
-        """The intent of a message, read without the occupation's name (``vector``: the
-        message's embedding, when already computed and the message does not name it)."""
-        unnamed = without_name(text, *naming)
-        if vector is None or unnamed != text:
-            vector = self.embeddings.encode_query(unnamed)
-        labels, vectors = self._embedded("intents", naming)
-        gap, margin = nearest_gap(vector, *self._gaps(naming))
-        return replace(nearest(vector, labels, vectors), gap=gap, gap_margin=margin)
+    def classify(self, text: str, naming: Naming = NO_NAME) -> Intent:
+        """The intent of a message, read without the occupation's name."""
+        vector = self.embeddings.encode_query(without_name(text, *naming))
+        seen = self._examples(naming)
+        gap, margin = nearest_gap(vector, seen.gaps, seen.others)
+        return replace(nearest(vector, seen.labels, seen.vectors), gap=gap, gap_margin=margin)
+
+
+class _Examples(NamedTuple):
+    labels: list[str]
+    vectors: np.ndarray
+    gaps: np.ndarray
+    others: np.ndarray
