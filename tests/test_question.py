@@ -10,6 +10,7 @@ from careerbot.core.forms import answer_type, figures_of_topic, quantities
 from careerbot.core.lexicon import acronyms, is_injection, normalise_number, spell_out, stem, tokens
 from careerbot.core.naming import heads_of, without_name
 from careerbot.core.question import asking_sentence, focus
+from careerbot.core.reference import list_items, resolved
 
 
 def test_focus_drops_instructions_and_keeps_the_question() -> None:
@@ -176,3 +177,24 @@ def test_the_occupations_name_is_read_as_a_pronoun_but_kinds_and_fields_stay() -
 def test_figures_of_a_topic_need_the_topic_named_before_them() -> None:
     assert figures_of_topic("what job outlook numbers can I give?") and figures_of_topic("the pay stats")
     assert not figures_of_topic("I'm great with numbers") and not figures_of_topic("what are the numbers?")
+
+
+def test_an_ordinal_follow_up_names_the_item_of_the_last_list() -> None:
+    """"the first one" / "the last one" is an item of the list the last answer gave, in each
+    form an answer lists things: quoted rows after a lead (a semicolon inside a row stays),
+    cited paragraphs below a lead, a series in prose; an ordinal before a noun is no reference."""
+    rows = ("The largest employers were as follows: Hospitals; state, local, and private: 30% [1]; "
+            "Offices of physicians: 12%; Government: 8%.")
+    assert list_items(rows)[0] == "Hospitals; state, local, and private: 30%"
+    assert resolved("and how much do they make in the first one?", rows) == \
+        "and how much do they make in Hospitals; state, local, and private?"
+    assert resolved("what about the second?", rows) == "what about Offices of physicians?"
+    below = ("The following are examples of types:\n\nNursing home administrators manage staff. "
+             "All states require licensure [1]. Clinical managers oversee a department [2].")
+    assert resolved("tell me more about the last one", below) == \
+        "tell me more about Clinical managers oversee a department"
+    kinds = ["nursing home administrators", "clinical managers", "health information managers"]
+    prose = f"Examples include {kinds[0]}, {kinds[1]}, and {kinds[2]}."
+    assert list_items(prose) == kinds
+    assert resolved("what do they earn in the first year?", prose) == "what do they earn in the first year?"
+    assert resolved("what about the fifth one?", prose) == "what about the fifth one?"

@@ -308,3 +308,32 @@ def test_items_chosen_for_what_their_lead_says_of_all_are_quoted_from_the_lists_
     got = bot.ask("do they handle budgets and schedules?")
     assert "Create work schedules; Prepare and monitor budgets" in got.text
     assert "Improve efficiency" not in got.text
+
+
+def test_an_ordinal_follow_up_asks_about_that_item(bot: CareerBot) -> None:
+    """"the first one" after the industries that employ the most is hospitals: their pay."""
+    where = [("where do most of them work?", bot.ask("where do most of them work?").text)]
+    got = bot.ask("and how much do they make in the first one?", where)
+    assert "$119,450" in got.text and "$101,340" not in got.text
+    assert {c.section for c in got.citations} == {"Pay"}
+    kinds = [("what are the different types of these managers?", "Examples include nursing home "
+              "administrators, clinical managers, and health information managers.")]
+    got = bot.ask("tell me more about the last one", kinds)
+    assert "maintenance and security of all patient records" in got.text
+
+
+def test_a_chunk_chosen_twice_is_quoted_once(bot: CareerBot) -> None:
+    """The sentence with the figure asked for can also be the paragraph naming the topic."""
+    got = bot.ask("how much school do you need for this?")
+    assert got.text.count("Graduate programs often last") == 1
+
+
+def test_who_after_an_opener_asks_for_people(bot: CareerBot) -> None:
+    got = bot.ask("so who do these managers actually deal with day to day?")
+    assert "physicians and surgeons" in got.text and {c.section for c in got.citations} == {"Duties"}
+
+
+def test_more_information_about_is_no_mention_of_information_managers(bot: CareerBot) -> None:
+    got = bot.ask("tell me more about health information managers")
+    assert "maintenance and security of all patient records" in got.text
+    assert "For more information" not in got.text

@@ -45,7 +45,9 @@ def citation(
 def compose(chosen: list[Candidate], premise_mismatch: bool) -> Answer:
     """Quote the chosen chunks verbatim, grouped by passage, each group with its marker."""
     groups: dict[tuple[str, int], list[Candidate]] = {}
-    for p in chosen:
+    # A chunk is quoted once, however many reasons chose it (the sentence with the figure
+    # asked for may also be the paragraph that names the topic).
+    for p in {str(c.doc.metadata["id"]): c for c in chosen}.values():
         groups.setdefault(p.passage_key, []).append(p)
     # The best section first; within a section, its paragraphs in reading order ("Many
     # employers require ..." before "Others may begin ...").

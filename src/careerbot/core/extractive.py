@@ -26,7 +26,6 @@ from careerbot.core.lexicon import (
     CONCEPTS,
     GENERIC_STEMS,
     INTENTS,
-    STOPWORDS,
     is_number,
     is_year,
     name_terms,
@@ -65,8 +64,6 @@ DEFINITION_OPENING = 0.05
 """Score a paragraph's first sentence gains for a "what is / what does X do" question."""
 OTHER_MEASURE = 0.5
 """Score a table of money loses for a question about another kind of fact."""
-OTHER_SENSE = 0.05
-"""Score a chunk loses for using the word of the kind asked about in another sense."""
 CONTEXT_WEIGHT = 0.5
 """Weight of a word said before the sentence that asks, against one of that sentence."""
 NEAR_TIE = 0.9
@@ -100,6 +97,10 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         lead = term_set(str(meta.get("lead", "")))
         if meta.get("kind") == "row":  # "Offices of physicians 12" is a percent in its table
             own |= term_set(" ".join(table_unit(str(meta["passage"])) or ()))
+        # The word of the kind asked about in another sense ("a clinical role", "more
+        # information about", not "clinical managers") does not name the kind.
+        if kinds and _other_sense(doc.page_content, kinds, q.subject):
+            own -= kinds
         section, passage = term_set(str(meta["section"])), term_set(str(meta["passage"]))
         score, covered = 0.0, set()
         for t, w in weights.items():
@@ -116,9 +117,6 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         # A table of money answers questions about pay only ("which industries employ the
         # most?" is not asked of the wages by industry).
         off = OTHER_MEASURE if q.intents and "pay" not in q.intents and money_table(pick) else 0.0
-        # The word of the kind asked about in another sense ("a clinical role", not
-        # "clinical managers") is no match for the kind.
-        off += OTHER_SENSE if kinds and _other_sense(pick.text, kinds, q.subject) else 0.0
         pick.score = pick.coverage + pick.dense + 0.3 * form_fit(q, pick) + lede + opens - off
         picks.append(pick)
     # Among equals, the chunk naming the person asked about ("an admin assistant") first.
@@ -127,12 +125,17 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     return picks
 
 
+_COORDINATORS = frozenset({"and", "or", "nor"})
+
+
 def _other_sense(text: str, kinds: set[str], subject: frozenset[str]) -> bool:
     """Whether a chunk uses the word of a kind of the occupation asked about ("clinical
-    managers") only before another noun ("a clinical role"), never before the name."""
+    managers") only before another word ("a clinical role", "more information about"),
+    never before the name; a word before "and" / "or" may still name a kind ("clinical and
+    administrative managers")."""
     after = [(a, b) for a, b in stem_pairs(text) if a in kinds]
     named = any(b in subject for _, b in after)
-    return not named and any(b.isalpha() and b not in STOPWORDS for _, b in after)
+    return not named and any(b.isalpha() and b not in _COORDINATORS for _, b in after)
 
 
 def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:

@@ -149,6 +149,16 @@ def _asks_definition(low: str, _terms: Sequence[str]) -> bool:
     return bool(short and len(low.split()) <= 8 or re.match(r"\s*what (does|do) .+ do\b", low))
 
 
+_WHO = re.compile(r"\W*(?:(\w+)\W+)?who (?:do|does|will|would|did)\b")
+
+
+def _asks_who(low: str, _terms: Sequence[str]) -> bool:
+    """"Who do they work with?", also after a word that asks nothing ("so who do these
+    managers deal with?"), but not "people who do this job ..."."""
+    found = _WHO.match(low)
+    return found is not None and (found.group(1) is None or found.group(1) in STOPWORDS)
+
+
 def _asking(word: str) -> re.Pattern[str]:
     """``word`` where it asks: opening the question or before a verb that asks ("and where
     do most of them work?"), not introducing a clause ("the state where I live", "a strong
@@ -175,7 +185,7 @@ FORMS: tuple[Form, ...] = (
          _matches(r"\b(where|who) (can|do|should|could) i\b|\bwhich organi[sz]ation|\bwho (offers|has)\b"),
          lambda _q, c: 1.0 if _POINTER.search(c.text) or c.lead else 0.0),
     Form(AnswerType.DEFINITION, _asks_definition, _fits_definition),
-    Form(AnswerType.PERSON, _matches(r"\s*who (do|does|will|would|did)\b", re.match),
+    Form(AnswerType.PERSON, _asks_who,
          lambda _q, c: 1.0 if OCCUPATIONS & set(tokens(c.text)) else 0.0),
     Form(AnswerType.PLACE, lambda low, _t: bool(_WHERE.search(low)) and "come from" not in low,
          _fits_place),

@@ -43,6 +43,7 @@ from careerbot.core.lexicon import (
     words_of,
     written_as_names,
 )
+from careerbot.core.reference import resolved
 from careerbot.core.spelling import function_word
 
 MIN_CLASSIFIED = 3
@@ -194,7 +195,7 @@ def without_chatter(text: str, keywords: KeywordIndex) -> str:
     return " ".join(kept) if len(kept) >= MIN_CLASSIFIED else text
 
 
-_CLAUSE_BREAK = re.compile(r"[,;.!?]\s|\s[-–—]+\s")
+_CLAUSE_BREAK = re.compile(r"[,;:.!?]\s|\s[-–—]+\s")
 """Where a clause ends: punctuation, or a dash between words ("I'm a single parent -
 how many hours ...")."""
 
@@ -245,6 +246,7 @@ def analyse(
     ``occupation`` its name, which "they" stands for when nothing was said before."""
     spelled, spelled_names = spell_out(question, acronyms or {})
     text, injection = focus(spelled)
+    text = resolved(text, history[-1][1]) if history else text  # "the first one": its item
     def earlier() -> Query:  # the previous question, read only when needed
         return analyse(history[-1][0], history[:-1], keywords, subject, acronyms, occupation)
 
