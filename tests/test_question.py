@@ -133,6 +133,19 @@ def test_acronyms_are_the_initials_of_the_corpus_names_and_are_spelled_out() -> 
     assert spell_out("my back does ache", found) == ("my back does ache", [])  # only capitals
 
 
+def test_an_acronym_defined_in_parentheses_is_spelled_out() -> None:
+    """"health information technology (IT)": the words whose initials it is, also for two
+    letters and a plural ("EHRs"); a message written in capitals is shouting, not acronyms."""
+    found = acronyms(["demand for managers with knowledge of health information technology (IT)",
+                      "widespread use of electronic health records (EHRs) will continue"])
+    assert found["it"] == "information technology"
+    assert found["ehr"] == "electronic health records"
+    assert spell_out("should I learn health IT or EHRs?", found)[0] == \
+        "should I learn health information technology or electronic health records?"
+    assert spell_out("IS IT WORTH IT?", found) == ("IS IT WORTH IT?", [])
+    assert acronyms(["they must pass a state exam (NAB)"]) == {}  # not the initials of the words before
+
+
 def test_the_asking_sentence_is_the_last_one_with_a_question_mark() -> None:
     assert asking_sentence("how many openings a year? just want a ballpark") == "how many openings a year?"
     assert asking_sentence("I'm a nurse. How do I start?") == "How do I start?"

@@ -337,3 +337,10 @@ def test_more_information_about_is_no_mention_of_information_managers(bot: Caree
     got = bot.ask("tell me more about health information managers")
     assert "maintenance and security of all patient records" in got.text
     assert "For more information" not in got.text
+
+
+def test_an_acronym_the_profile_defines_is_read_as_its_words(bot: CareerBot) -> None:
+    """"health IT" is the profile's "health information technology (IT)": advice about it
+    quotes what the profile says of it."""
+    got = bot.ask("Is it smart to learn about health IT if I want to go into healthcare management?")
+    assert "health information technology" in got.text and not got.refused

@@ -336,19 +336,27 @@ def written_as_names(text: str) -> set[str]:
     return found - {"i"}
 
 
-_ACRONYM = re.compile(r"\b[A-Z]{3,8}\b")
+_ACRONYM = re.compile(r"\b([A-Z]{2,8})s?\b")
+_DEFINED = re.compile(r"((?:[A-Za-z]+\s+){1,8})\(([A-Z]{2,8})s?\)")
+"""An acronym defined in parentheses after what it stands for ("health information
+technology (IT)", "electronic health records (EHRs)")."""
 
 
 def acronyms(texts: Iterable[str]) -> dict[str, str]:
     """Acronyms of the names a corpus spells out, lower-cased, to the names ("ahima" ->
     "American Health Information Management Association"): the initials of a name's
-    capitalised words."""
+    capitalised words (three at least), or the words an acronym in parentheses follows
+    whose initials it is ("information technology (IT)")."""
     found: dict[str, str] = {}
     for text in texts:
         for m in _TITLED.finditer(text):
             initials = "".join(w[0] for w in m.group().split() if w[0].isupper()).lower()
             if len(initials) >= 3:
                 found.setdefault(initials, m.group())
+        for m in _DEFINED.finditer(text):
+            words, short = m.group(1).split(), m.group(2).lower()
+            if "".join(w[0] for w in words[-len(short):]).lower() == short:
+                found.setdefault(short, " ".join(words[-len(short):]))
     return found
 
 
@@ -356,11 +364,14 @@ def spell_out(text: str, known: Mapping[str, str]) -> tuple[str, list[str]]:
     """The text with each acronym written in capitals that stands for a name of the corpus
     replaced by that name ("get CNHA certification" -> "get Certified Nursing Home
     Administrator certification"), so that search and the gap checks read the name; and
-    the names spelled out."""
+    the names spelled out. A message written in capitals has none."""
     used: list[str] = []
+    words = re.findall(r"[A-Za-z]+", text)
+    if sum(w.isupper() for w in words) * 2 > len(words):  # "IS IT WORTH IT?": shouting, no acronyms
+        return text, used
 
     def name(m: re.Match[str]) -> str:
-        found = known.get(m.group().lower())
+        found = known.get(m.group(1).lower())
         used.extend([found] if found else [])
         return found or m.group()
 
