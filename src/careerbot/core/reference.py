@@ -48,7 +48,7 @@ def list_items(answer: str) -> list[str]:
     """The items of the first list in an answer, as the user saw it: after a lead ending
     in a colon, the quoted items or rows (split at semicolons before a capital), or the
     cited groups in the paragraphs below it; else a sentence's series ("a, b, and c")."""
-    lead, colon, rest = answer.partition(":")
+    _, colon, rest = answer.partition(":")
     if colon and rest.startswith("\n"):
         # each cited group, by its first sentence (which names the item)
         items = [re.split(r"(?<=[.!?])\s+", i.strip())[0].strip(" .") for i in _MARKER_END.split(rest)]
