@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 
+from careerbot.core.lexicon import MARKER_RUN, SENTENCE_BREAK
+
 _PLACE = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 _ORDINAL = re.compile(
     rf"\bthe\s+({'|'.join(_PLACE)})(?:\s+one\b|(?=\s*(?:[?.!,;]|$)))", re.I
 )
 """An ordinal standing alone ("the last one", "the second?"): not before a noun of its own
 ("the first year", "the last decade")."""
-_MARKER = re.compile(r"\s*\[\d+\]")
-_MARKER_END = re.compile(r"\s*\[\d+\]\.?")
+_CITED_END = re.compile(rf"{MARKER_RUN.pattern}\.?")
+"""The end of a cited group: its markers and the full stop after them."""
 _ITEM_BREAK = re.compile(r";\s+(?=[A-Z])")
 """Items of a quoted list or table start with a capital ("Hospitals; state, local, and
 private: 30%; Offices of physicians: 12%"): a semicolon before a small letter is inside one."""
@@ -38,7 +40,7 @@ def resolved(question: str, answer: str) -> str:
         return question
     items = list_items(answer)
     place = _PLACE[found.group(1).lower()]
-    if len(items) <= max(place, -place - 1):
+    if not -len(items) <= place < len(items):
         return question
     item = _FIGURE.sub("", items[place])
     return f"{question[:found.start()]}{item}{question[found.end():]}"
@@ -51,15 +53,15 @@ def list_items(answer: str) -> list[str]:
     _, colon, rest = answer.partition(":")
     if colon and rest.startswith("\n"):
         # each cited group, by its first sentence (which names the item)
-        items = [re.split(r"(?<=[.!?])\s+", i.strip())[0].strip(" .") for i in _MARKER_END.split(rest)]
+        items = [SENTENCE_BREAK.split(i.strip())[0].strip(" .") for i in _CITED_END.split(rest)]
     elif colon:
-        items = _ITEM_BREAK.split(_MARKER.sub("", rest.split("\n")[0]).strip(" ."))
+        items = _ITEM_BREAK.split(MARKER_RUN.sub("", rest.split("\n")[0]).strip(" ."))
     else:
         items = []
     items = [i for i in items if i]
     if len(items) > 1:
         return items
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", _MARKER.sub("", answer)):
+    for sentence in re.split(rf"{SENTENCE_BREAK.pattern}|\n+", MARKER_RUN.sub("", answer)):
         series = _PROSE_BREAK.split(_INTRODUCED.sub("", sentence.rstrip(".")))
         if "," in sentence and len(series) > 2:
             return [s.strip() for s in series if s.strip()]
