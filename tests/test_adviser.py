@@ -569,3 +569,12 @@ def test_would_it_fit_me_quotes_what_the_profile_says_of_the_traits_told(bot: Ca
     assert got.text.count("The Persuading interest area indicates") <= 1
     trait = next(c for c in got.citations if "motivate and lead staff" in c.quote)
     assert " ".join(trait.quote.split()) in " ".join(trait.passage.split())
+
+
+def test_a_plural_of_an_ordinary_noun_is_ordinary_wording(bot: CareerBot) -> None:
+    """wordfreq rates "downsides" rarer than "downside": its lemma decides."""
+    from careerbot.core.lexicon import is_common
+
+    assert is_common("downsides") and not is_common("buzzword")
+    got = bot.ask("What are the downsides of this job I should think about before committing?")
+    assert not got.refused and "more than 40 hours per week" in got.text

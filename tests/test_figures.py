@@ -35,3 +35,26 @@ def test_a_table_of_money_does_not_answer_who_employs_the_most(bot: CareerBot) -
 def test_a_row_added_for_the_highest_is_the_highest_row(bot: CareerBot) -> None:
     got = bot.ask("If I want the highest pay in this field, which type of employer should I aim for?")
     assert "Hospitals; state, local, and private: $119,450" in got.text and "$117,000" not in got.text
+
+
+def test_which_one_pays_the_most_or_least_is_that_row_alone(bot: CareerBot) -> None:
+    """"which industry" asks for one row, whatever the occupation's plural or the set it
+    chooses among ("which of the top industries") says; "which pays the least" after a
+    question leans on what that question named."""
+    top = bot.ask("In which industry do medical and health services managers earn the highest median wage?")
+    assert "Hospitals; state, local, and private: $119,450" in top.text and "83,550" not in top.text
+    low = bot.ask("Which of the top industries pays these managers the least?")
+    assert "Nursing and residential care facilities: $83,550" in low.text and "$119,450" not in low.text
+    place = bot.ask("which place pays the least for this job? just so i know what to avoid lol")
+    assert not place.refused and "$83,550" in place.text and "$60,780" not in place.text
+    first = "which industries pay the most for this job?"
+    then = bot.ask("and which one pays the least?", history=[(first, bot.ask(first).text)])
+    assert "$83,550" in then.text and "$119,450" not in then.text and "$101,340" not in then.text
+    both = bot.ask("Which industry pays these managers the most, which pays the least, "
+                   "and what's the overall median?")
+    assert all(f in both.text for f in ("$119,450", "$83,550", "$101,340"))
+
+
+def test_a_clause_after_or_is_no_workplace_to_compare(bot: CareerBot) -> None:
+    got = bot.ask("lol do the government jobs in this field pay ok or are they trash")
+    assert "Government: $117,000" in got.text and "$101,340" not in got.text

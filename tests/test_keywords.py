@@ -54,6 +54,13 @@ def test_typos_of_english_words_clippings_and_ordinary_words() -> None:
         assert index.correct(word) == word
 
 
+def test_words_written_without_vowels_are_the_corpus_words_they_stand_for() -> None:
+    index = KeywordIndex(["Medical and health services managers plan budgets."])
+    assert index.correct("hlth") == "health"  # not "hath", one slip away
+    assert index.correct("mngrs") == "managers"
+    assert index.correct("brrr") == "brrr"  # no corpus word has those consonants
+
+
 def test_slips_of_function_words_are_those_words() -> None:
     """A letter added, dropped or swapped in a function word ("how manny", "thier") often
     makes a rare word, even a name; it is the function word, never a clipping ("ther" is

@@ -52,11 +52,12 @@ _COMPARED = re.compile(
 
 
 _WORKPLACES = re.compile(
-    r"\b(?:in|at|for)\s+(?:an?\s+|the\s+)?(?P<a>[\w'’ -]+?)\s+or\s+(?:in|at|for)?\s*(?:an?\s+|the\s+)?"
-    r"(?P<b>[\w'’ -]+?)\s*(?:[?.!,;]|\b(?:if|in this|in the)\b|$)",
+    rf"\b(?:in|at|for)\s+(?:an?\s+|the\s+)?(?P<a>[\w'’ -]+?)\s+or\s+(?:in|at|for)?\s*(?:an?\s+|the\s+)?"
+    rf"(?!{_ASKS})(?P<b>[\w'’ -]+?)\s*(?:[?.!,;]|\b(?:if|in this|in the)\b|$)",
     re.I,
 )
-"""A choice between two places to work ("work in a nursing home or a hospital")."""
+"""A choice between two places to work ("work in a nursing home or a hospital"); a clause
+after "or" ("... pay ok or are they trash") is no place."""
 _CHOOSING = re.compile(r"\b(better|rather|choose|should|prefer)\b", re.I)
 """Words that make "A or B" a choice to weigh, not a question of fact ("do they work in
 offices or hospitals?")."""

@@ -19,11 +19,19 @@ from langchain_core.documents import Document
 from careerbot.core.candidate import Candidate, Neighbours, candidate_for
 from careerbot.core.citations import compose, table_unit
 from careerbot.core.context import with_contrast, with_leaned_on
-from careerbot.core.figures import asked_clause, extreme_row, money_table, one_row_asked, other_figure
+from careerbot.core.figures import (
+    asked_clause,
+    chosen_among,
+    extreme_row,
+    money_table,
+    one_row_asked,
+    other_figure,
+)
 from careerbot.core.forms import AnswerType, form_fit, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     CONCEPTS,
+    EXTREMES,
     GENERIC_STEMS,
     INTENTS,
     is_number,
@@ -97,6 +105,9 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         lead = term_set(str(meta.get("lead", "")))
         if meta.get("kind") == "row":  # "Offices of physicians 12" is a percent in its table
             own |= term_set(" ".join(table_unit(str(meta["passage"])) or ()))
+            # "Which industry pays the least?": a table holds its lowest row, an industry.
+            if one_row_asked(q, str(meta.get("lead", "")), which=True):
+                own |= EXTREMES | chosen_among(q.text)
         # The word of the kind asked about in another sense ("a clinical role", "more
         # information about", not "clinical managers") does not name the kind.
         if kinds and _other_sense(doc.page_content, kinds, q.subject):
@@ -167,7 +178,10 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
         chosen += [extreme_row(q, rows)] if rows else items
     elif best.kind == "row" and one_row_asked(q, best.lead):  # the row asked for
         top = extreme_row(q, table_rows(best, picks, neighbours))
-        chosen += [] if top.doc.metadata["id"] == best.doc.metadata["id"] else [top]
+        # The best-scoring row stays beside it only when it names more of the question
+        # ("does the government pay the most?"), not merely for nearness in meaning.
+        named = (best.covered - top.covered) - GENERIC_STEMS
+        chosen = [top] if top.doc.metadata["id"] == best.doc.metadata["id"] or not named else [best, top]
     elif best.lead and asks_for_list(q, best):
         chosen = within(list_of(best, picks, neighbours), LIST_BUDGET)
     else:

@@ -13,7 +13,18 @@ from langchain_core.documents import Document
 
 from careerbot.core.candidate import Candidate
 from careerbot.core.citations import table_unit
-from careerbot.core.lexicon import GENERIC_STEMS, is_number, is_year, plural_nouns, stem, term_set, tokens
+from careerbot.core.lexicon import (
+    EXTREMES,
+    GENERIC_STEMS,
+    STOPWORDS,
+    inflected,
+    is_number,
+    is_year,
+    plural_nouns,
+    stem,
+    term_set,
+    tokens,
+)
 from careerbot.core.question import Query, asking_sentence
 
 _CLAUSE_BREAK = re.compile(r",\s+and\s+|;\s+")
@@ -63,6 +74,8 @@ def money_table(pick: Candidate) -> bool:
 
 _WHICH = re.compile(r"\b(which|where|who|what\s+(kind|type|sort)s?\s+of)\b", re.I)
 """A question that asks which row."""
+_AMONG = re.compile(r"\b(which(?:\s+one)?)\s+of\s+(?:the\s+|these\s+|those\s+)?(?:\w+\s+)?\w+s\b", re.I)
+"""What one is chosen among ("which of the top industries")."""
 
 
 def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
@@ -71,20 +84,33 @@ def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
     the table's lead names is asked for in the plural). With ``which``, only a question
     asking which does (not "what's the top pay like?")."""
     asking = asking_sentence(q.text)
-    if not {"high", "low"} & set(q.terms) or which and not _WHICH.search(asking):
+    if not EXTREMES & set(q.terms) or which and not _WHICH.search(asking):
         return False  # "what's the top pay like?" asks for no row
-    named = term_set(lead)
-    return not any(stem(w) in named for w in plural_nouns(asking))
+    named = term_set(lead) - q.subject  # "managers" names the people, not the rows
+    # "which of the top industries ...?" chooses one of them: that plural asks for no table.
+    return not any(stem(w) in named for w in plural_nouns(_AMONG.sub(r"\1", asking)))
+
+
+_WHICH_NOUN = re.compile(r"\bwhich\s+([a-z]+)", re.I)
+
+
+def chosen_among(text: str) -> set[str]:
+    """The noun after "which" ("which place pays the least?"): the kind of thing the answer
+    names, a row or an item, not a thing a figure must be given for ("which pays" has none)."""
+    said = {m.group(1).lower() for m in _WHICH_NOUN.finditer(text)}
+    return {stem(w) for w in said if not inflected(w, "VERB")} - STOPWORDS
 
 
 def extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
-    """The row with the highest figure, or the lowest when the question asks for that."""
+    """The row with the highest figure, or the lowest when the question asks for that (what
+    it chooses among does not say: "which of the top industries pays the least?")."""
 
     def value(p: Candidate) -> float:
         nums = [t for t in tokens(p.text) if is_number(t)]
         return float(nums[-1]) if nums else 0.0
 
-    return (max if "high" in q.terms else min)(rows, key=value)
+    asked = EXTREMES & set(term_set(_AMONG.sub(r"\1", asking_sentence(q.text)))) or EXTREMES & set(q.terms)
+    return (max if "high" in asked else min)(rows, key=value)
 
 
 __all__ = ["asked_clause", "extreme_row", "holds_figure", "money_table", "one_row_asked", "other_figure"]

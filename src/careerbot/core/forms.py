@@ -199,7 +199,7 @@ FORMS: tuple[Form, ...] = (
     Form(AnswerType.DATE, _matches(_WHEN.pattern), _has(_DIGIT), figure=True),
     Form(AnswerType.MONEY,
          lambda low, t: "pay" in t and bool(re.search(r"\bhow much\b|\bsalary\b|\bwage\b|\bearn|"
-                                                      r"\bmake\b|\bpay\b|\bpaid\b", low)),
+                                                      r"\bmake\b|\bpays?\b|\bpaid\b", low)),
          _fits_money, figure=True),
     Form(AnswerType.NUMBER, lambda low, t: bool(_COUNTING.search(low)) or "percent" in t,
          _fits_number, figure=True),

@@ -64,6 +64,9 @@ INTENTS = frozenset(
      "advance", "quality", "interest", "require"}
 )
 """Concepts that name the kind of fact asked for."""
+EXTREMES = frozenset({"high", "low"})
+"""Concepts that ask for an end of a range ("the highest", "pays the least"): a measure of
+the fact asked for, not a thing of their own."""
 
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules?|prompt|above|previous|prior|"
@@ -217,10 +220,15 @@ words) are ordinary words: they never make the bot refuse on their own."""
 
 @lru_cache(maxsize=50_000)
 def is_common(word: str) -> bool:
-    """True for an ordinary English word ("love", "pros", "gonna"), per wordfreq."""
+    """True for an ordinary English word ("love", "pros", "gonna"), per wordfreq, or an
+    inflection of one: a plural is rarer than its noun ("downsides" is a "downside")."""
+    from lemminflect import getAllLemmas, getAllLemmasOOV
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en") >= COMMON_ZIPF
+    # A noun lemminflect's dictionary lacks is lemmatised by its rules ("downsides").
+    found = getAllLemmas(word) or getAllLemmasOOV(word, upos="NOUN")
+    lemmas = {lemma for forms in found.values() for lemma in forms}
+    return any(zipf_frequency(w, "en") >= COMMON_ZIPF for w in {word, *lemmas})
 
 
 @lru_cache(maxsize=50_000)
@@ -269,12 +277,12 @@ def used_as_nouns(text: str) -> set[str]:
                 # "which one offers": a second word inflected as a verb ends the phrase;
                 # so does a plural first word, which names no kind of the next ("how many
                 # openings pop up").
-                if len(phrase) == 2 and (_inflected(phrase[1], "VERB") or _inflected(phrase[0], "NOUN")):
+                if len(phrase) == 2 and (inflected(phrase[1], "VERB") or inflected(phrase[0], "NOUN")):
                     phrase = phrase[:1]
                 found.update(phrase)
             elif i > 0 and words[i - 1] in PREPOSITIONS and not (getAllLemmas(word) or is_common(word)):
                 found.add(word)  # a name after a preposition ("the pay at kaiser")
-            elif _inflected(word, "NOUN") and (
+            elif inflected(word, "NOUN") and (
                 "VERB" not in getAllLemmas(word)
                 or i > 0 and (words[i - 1] not in STOPWORDS or words[i - 1] in DETERMINERS)
             ):
@@ -292,10 +300,10 @@ def plural_nouns(text: str) -> set[str]:
     from lemminflect import getAllLemmas
 
     return {w for w in re.findall(r"[a-z]+", text.lower())
-            if _inflected(w, "NOUN") and "VERB" not in getAllLemmas(w)}
+            if inflected(w, "NOUN") and "VERB" not in getAllLemmas(w)}
 
 
-def _inflected(word: str, pos: str) -> bool:
+def inflected(word: str, pos: str) -> bool:
     """Whether ``word`` is an inflected form of a ``pos`` word in lemminflect's dictionary
     ("bonuses" of "bonus" as a noun, "offers" of "offer" as a verb)."""
     from lemminflect import getLemma

@@ -19,6 +19,7 @@ from careerbot.core.lexicon import (
     CONCEPT_WORDS,
     CONCEPTS,
     EXAMPLES,
+    EXTREMES,
     GENERIC,
     GENERIC_STEMS,
     INTENTS,
@@ -28,6 +29,7 @@ from careerbot.core.lexicon import (
     STOPWORDS,
     asked_property,
     dictionary_noun,
+    inflected,
     is_common,
     is_injection,
     is_number,
@@ -76,6 +78,7 @@ hospitals?", which asks for the same form of fact as before."""
 _OPENER = 2
 """Words a reply may open with before an elliptical follow-up ("ok so and ...")."""
 _ELLIPTIC = re.compile(r"^\s*(and|or|but|also|what about|how about|what of|same|in|for|at)\b", re.I)
+_WHICH_VERB = re.compile(r"\W*(?:(?:and|or|but)\s+)?which\s+(\w+)", re.I)
 _PER_HOUR = re.compile(r"\b(?:per|an|a|by the|each)\s+hour\b", re.I)
 _CAUSATIVE = re.compile(
     r"\b(?:make|makes|made|making)\s+(?=(?:him|her|me|you|them|us|someone|people)\b)", re.I
@@ -329,7 +332,7 @@ def analyse(
         q.unrated = asked
     if history and (is_follow_up(text, q, keywords) or not on_topic(q, keywords)):
         previous = previous or earlier()
-        own_entities = [t for t in q.terms if t not in INTENTS and t not in GENERIC_STEMS]
+        own_entities = [t for t in q.terms if t not in INTENTS | EXTREMES and t not in GENERIC_STEMS]
         own_intents = q.intents  # before any is carried
         # A verb asked of them ("can they move up?", "how can they move up?") asks its own
         # kind of fact of what was named; an elliptical question ("and in hospitals?")
@@ -402,4 +405,7 @@ def is_follow_up(text: str, q: Query, keywords: KeywordIndex) -> bool:
         lambda w: w.strip(",.!").isalpha() and not keywords.knows(stem(w.strip(",.!").lower())),
         words[:_OPENER])))
     elliptic = any(_ELLIPTIC.match(" ".join(words[i:])) for i in range(opener + 1))
+    # "which pays the least?": "which" before a verb asks which of the things named before.
+    which = _WHICH_VERB.match(text)
+    elliptic = elliptic or bool(which and inflected(which.group(1).lower(), "VERB"))
     return elliptic or len(content) <= 3 and bool(_PRONOUN.search(text))

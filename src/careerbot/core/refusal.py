@@ -13,10 +13,12 @@ from collections.abc import Sequence
 
 from careerbot.core.candidate import Candidate
 from careerbot.core.citations import compose
+from careerbot.core.figures import chosen_among
 from careerbot.core.forms import FORM_OF, form_fit, form_words, is_figure
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     DETERMINERS,
+    EXTREMES,
     GENERIC_STEMS,
     INTENTS,
     NAMED_BY_DIGITS,
@@ -95,7 +97,7 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
         # A kind of manager named by two words, the first of which the answer gives ("nursing
         # home managers": "Nursing and residential care facilities"), is no other thing.
         covered |= {b for a, b in stem_pairs(q.text) if b in q.kinds and a in covered}
-        covered |= form_words(q.text) | _facets_of(q, covered)
+        covered |= form_words(q.text) | _facets_of(q, covered) | chosen_among(q.text)
         missing = [t for t in q.terms if t not in covered and t not in GENERIC_STEMS and t in q.things
                    and not is_number(t) and (keywords.rare(t) or t in q.kinds) and t in asking]
         if missing:
@@ -163,7 +165,7 @@ def unnamed_thing(q: Query, keywords: KeywordIndex) -> str | None:
     return f"it never mentions {quote_list(named)}" if named else None
 
 
-_MEASURES = INTENTS | {"high", "low"}
+_MEASURES = INTENTS | EXTREMES
 
 
 def _facets_of(q: Query, covered: set[str]) -> set[str]:

@@ -70,6 +70,20 @@ def expand_clipping(word: str, corpus: dict[str, list[str]], df: Callable[[str],
     return full if zipf_frequency(word, "en") < zipf_frequency(full, "en") else None
 
 
+_VOWELS = frozenset("aeiou")
+
+
+def unvowelled(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str | None:
+    """The corpus word a word written without its vowels stands for ("hlth" -> "health",
+    "mngrs" -> "managers"): the most widespread one whose consonants, after its first
+    letter, are the word's; else None."""
+    if len(word) < MIN_LENGTH or _VOWELS & set(word):
+        return None
+    spelled = [w for w in corpus.get(word[0], ())
+               if w[0] + "".join(c for c in w[1:] if c not in _VOWELS) == word]
+    return max(spelled, key=df, default=None)
+
+
 @lru_cache(maxsize=10_000)
 def function_word(word: str) -> str | None:
     """The function word a slip turned into a rarer word ("how manny" -> "many", "thier"
@@ -96,8 +110,8 @@ def function_word(word: str) -> str | None:
 def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str:
     """The word a user meant, for a word the corpus does not use; else the word itself.
 
-    A slip of a function word is that word; clippings expand next; an ordinary English
-    word stays as typed ("form" is not "for").
+    A slip of a function word is that word; words written without vowels and clippings
+    expand next; an ordinary English word stays as typed ("form" is not "for").
     Otherwise the most similar dictionary word wins (fewest slips, then corpus words, then
     frequent words), when it is far more frequent than the word as typed ("goverment").
     """
@@ -106,7 +120,7 @@ def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -
     slip = function_word(word)
     if slip:
         return slip
-    clipped = expand_clipping(word, corpus, df)
+    clipped = unvowelled(word, corpus, df) or expand_clipping(word, corpus, df)
     if clipped or is_common(word):
         return clipped or word
     from rapidfuzz.distance import DamerauLevenshtein
