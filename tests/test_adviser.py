@@ -578,3 +578,18 @@ def test_a_plural_of_an_ordinary_noun_is_ordinary_wording(bot: CareerBot) -> Non
     assert is_common("downsides") and not is_common("buzzword")
     got = bot.ask("What are the downsides of this job I should think about before committing?")
     assert not got.refused and "more than 40 hours per week" in got.text
+
+
+def test_words_the_user_sets_aside_or_describes_with_name_no_gap(bot: CareerBot) -> None:
+    """A word set against what is asked ("tasks not buzzwords"), the parts of a hyphenated
+    modifier ("hands-on experience") and whom a counsellor tells ("students") are wording;
+    a word after "do they not get" is still asked about."""
+    tasks = bot.ask("what do they even do all day tho?? like actual tasks not buzzwords")
+    assert not tasks.refused and "Recruit, train, and supervise staff members" in tasks.text
+    first = "and how long is grad school for it?"
+    hands = bot.ask("does that include any hands-on experience?", history=[(first, bot.ask(first).text)])
+    assert not hands.refused and "up to 1 year of supervised administrative experience" in hands.text
+    told = bot.ask("I'm a high school counselor. "
+                   "What earnings range can I tell students to expect in this career?")
+    assert "$60,780" in told.text and "$205,620" in told.text  # "high school" asks for no top end alone
+    assert bot.ask("do they not get bonuses?").refused

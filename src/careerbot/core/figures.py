@@ -44,7 +44,7 @@ def asked_clause(q: Query, c: Candidate) -> Candidate:
         at = m.end() if m else at
     if len(pieces) < 2 or not all(holds_figure(text) for _, text in pieces):
         return c
-    asked = set(q.terms) - GENERIC_STEMS
+    asked = set(q.terms) - GENERIC_STEMS - q.context  # not "high" of "I'm a high school counselor."
     own = [term_set(text) & asked for _, text in pieces]
     alone = [i for i, o in enumerate(own) if o - set().union(*(x for j, x in enumerate(own) if j != i))]
     if len(alone) != 1:
