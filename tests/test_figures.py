@@ -47,6 +47,9 @@ def test_which_one_pays_the_most_or_least_is_that_row_alone(bot: CareerBot) -> N
     assert "Nursing and residential care facilities: $83,550" in low.text and "$119,450" not in low.text
     place = bot.ask("which place pays the least for this job? just so i know what to avoid lol")
     assert not place.refused and "$83,550" in place.text and "$60,780" not in place.text
+    kind = bot.ask("If I want the highest pay as a health services manager, "
+                   "what kind of place should I aim to work at?")
+    assert "Hospitals; state, local, and private: $119,450" in kind.text
     first = "which industries pay the most for this job?"
     then = bot.ask("and which one pays the least?", history=[(first, bot.ask(first).text)])
     assert "$83,550" in then.text and "$119,450" not in then.text and "$101,340" not in then.text

@@ -91,12 +91,13 @@ def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
     return not any(stem(w) in named for w in plural_nouns(_AMONG.sub(r"\1", asking)))
 
 
-_WHICH_NOUN = re.compile(r"\bwhich\s+([a-z]+)", re.I)
+_WHICH_NOUN = re.compile(r"\b(?:which|what\s+(?:kind|type|sort)s?\s+of)\s+([a-z]+)", re.I)
 
 
 def chosen_among(text: str) -> set[str]:
-    """The noun after "which" ("which place pays the least?"): the kind of thing the answer
-    names, a row or an item, not a thing a figure must be given for ("which pays" has none)."""
+    """The noun after "which" or "what kind of" ("which place pays the least?"): the kind
+    of thing the answer names, a row or an item, not a thing a figure must be given for
+    ("which pays" has none)."""
     said = {m.group(1).lower() for m in _WHICH_NOUN.finditer(text)}
     return {stem(w) for w in said if not inflected(w, "VERB")} - STOPWORDS
 
