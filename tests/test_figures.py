@@ -61,3 +61,12 @@ def test_which_one_pays_the_most_or_least_is_that_row_alone(bot: CareerBot) -> N
 def test_a_clause_after_or_is_no_workplace_to_compare(bot: CareerBot) -> None:
     got = bot.ask("lol do the government jobs in this field pay ok or are they trash")
     assert "Government: $117,000" in got.text and "$101,340" not in got.text
+
+
+def test_pay_of_a_kind_named_by_its_workplace_is_the_overall_figure_then_the_row(bot: CareerBot) -> None:
+    """"hospital admins" are the occupation in hospitals: its median, then the hospitals row;
+    "managers in hospitals" asks for the row alone."""
+    got = bot.ask("yo how much do hospital admins actually make lol")
+    assert got.text.index("$101,340") < got.text.index("$119,450")
+    assert {c.section for c in got.citations} == {"Pay"}
+    assert "$101,340" not in bot.ask("How much do managers in hospitals earn?").text
