@@ -1,4 +1,4 @@
-"""Quoting the figure asked for, on the real index and model: a paragraph that states
+"""Quoting the figure or fact asked for, on the real index and model: a paragraph that states
 several figures is not quoted whole for one of them, and of a sentence joining two figures
 the clause asked about is cut out verbatim, the cut marked."""
 
@@ -70,3 +70,10 @@ def test_pay_of_a_kind_named_by_its_workplace_is_the_overall_figure_then_the_row
     assert got.text.index("$101,340") < got.text.index("$119,450")
     assert {c.section for c in got.citations} == {"Pay"}
     assert "$101,340" not in bot.ask("How much do managers in hospitals earn?").text
+
+
+def test_a_word_of_the_same_family_counts_though_the_stemmer_cuts_it_apart(bot: CareerBot) -> None:
+    """"financial" and "finances" stem to "financi" and "financ": the duty about the
+    facility's finances answers, not the "financial clerks" who begin careers."""
+    got = bot.ask("Which financial matters of the facility are these managers responsible for handling?")
+    assert "patient fees and billing" in got.text and "financial clerks" not in got.text

@@ -115,7 +115,7 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
         section, passage = term_set(str(meta["section"])), term_set(str(meta["passage"]))
         score, covered = 0.0, set()
         for t, w in weights.items():
-            factor = (1.0 if t in own else 0.7 if t in lead else 0.5 if t in section
+            factor = (1.0 if t in own else 0.7 if t in lead or _kin(t, own) else 0.5 if t in section
                       else 0.2 if t in passage else 0.0)
             score += w * factor
             if factor >= 0.5:
@@ -134,6 +134,18 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     persons = set(q.persons)
     picks.sort(key=lambda p: (-p.score, -len(p.covered & persons)))
     return picks
+
+
+SHARED_STEM = 6
+"""Letters two stems must share, one beginning the other, to be one word's family
+("financi" of "financial" and "financ" of "finances")."""
+
+
+def _kin(term: str, own: set[str]) -> bool:
+    """Whether a chunk holds a word of the term's family: the stemmer cuts "financial" and
+    "finances" differently, though a question about one asks about the other."""
+    return len(term) >= SHARED_STEM and any(
+        len(o) >= SHARED_STEM and (o.startswith(term) or term.startswith(o)) for o in own)
 
 
 _COORDINATORS = frozenset({"and", "or", "nor"})
