@@ -77,3 +77,9 @@ def test_a_word_of_the_same_family_counts_though_the_stemmer_cuts_it_apart(bot: 
     facility's finances answers, not the "financial clerks" who begin careers."""
     got = bot.ask("Which financial matters of the facility are these managers responsible for handling?")
     assert "patient fees and billing" in got.text and "financial clerks" not in got.text
+
+
+def test_other_places_asks_past_the_row_it_names(bot: CareerBot) -> None:
+    got = bot.ask("real question: is it basically all hospitals hiring or are there other places too?")
+    assert "Hospitals; state, local, and private: 30%" in got.text
+    assert "Offices of physicians: 12%" in got.text

@@ -8,6 +8,7 @@ Pure: kept apart from :mod:`careerbot.core.extractive`, which scores and chooses
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -53,9 +54,16 @@ def asks_for_list(q: Query, best: Candidate) -> bool:
     own_terms = term_set(best.text)
     # The sentence that asks counts, not an aside or example after it ("... hire these
     # people? like just hospitals or what").
-    said = set(terms(SENTENCE_BREAK.split(asking_sentence(q.text))[0]))
+    sentence = SENTENCE_BREAK.split(asking_sentence(q.text))[0]
+    said = set(terms(sentence))
     asked = ({t for t in q.terms if t in said} | set(q.carried)) - GENERIC_STEMS
-    return bool(asked & lead_terms) and asked & own_terms <= asked & lead_terms
+    # "all hospitals, or are there other places too?" asks past the item it names.
+    past = bool(_BEYOND.search(sentence))
+    return bool(asked & lead_terms) and (past or asked & own_terms <= asked & lead_terms)
+
+
+_BEYOND = re.compile(r"\b(?:other|others|else|besides)\b", re.I)
+"""Words that ask past what a question names ("other places", "anyone else")."""
 
 
 def introduced(lead: Candidate, picks: list[Candidate], neighbours: Neighbours) -> list[Candidate]:
