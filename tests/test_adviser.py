@@ -593,3 +593,11 @@ def test_words_the_user_sets_aside_or_describes_with_name_no_gap(bot: CareerBot)
                    "What earnings range can I tell students to expect in this career?")
     assert "$60,780" in told.text and "$205,620" in told.text  # "high school" asks for no top end alone
     assert bot.ask("do they not get bonuses?").refused
+
+
+def test_slang_for_earnings_is_answered_and_bonuses_still_refused(bot: CareerBot) -> None:
+    """Near the gap example about pay after years of experience, slang for pay ("pull in")
+    is answered: answerable examples of it sit beside the gap examples (data/gaps.txt)."""
+    got = bot.ask("so how much do these hospital admin ppl actually pull in a year?? ballpark is fine")
+    assert not got.refused and "$101,340" in got.text
+    assert bot.ask("do hospital admins get bonuses each year?").refused
