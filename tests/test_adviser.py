@@ -601,3 +601,9 @@ def test_slang_for_earnings_is_answered_and_bonuses_still_refused(bot: CareerBot
     got = bot.ask("so how much do these hospital admin ppl actually pull in a year?? ballpark is fine")
     assert not got.refused and "$101,340" in got.text
     assert bot.ask("do hospital admins get bonuses each year?").refused
+
+
+def test_traits_told_when_asking_about_fit_are_no_gap_but_a_place_is(bot: CareerBot) -> None:
+    got = bot.ask("do u have to be a people person for this or can a kinda quiet introvert type pull it off")
+    assert not got.refused and "Interpersonal skills" in got.text
+    assert bot.ask("would I fit this job if I want to live in Texas?").refused

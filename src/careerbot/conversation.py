@@ -169,6 +169,10 @@ class Conversation:
                                        live.title, live.sections), True
         # For advice, what the user tells of themselves is what the advice is about ("I'm
         # bad with details, would it suit me?"): no mere context.
+        if intent.label == FIT:
+            # Asked whether it suits someone, the words that describe them ("a quiet
+            # introvert type") are traits, which the profile never names; a place still is.
+            q = replace(q, unknown=[w for w in q.unknown if not w.islower()])
         base = extract(live, replace(q, context=set()) if intent.composed else q, docs)
         # Each facet is asked about what the user named ("a nursing home administrator"),
         # as a follow-up carries an earlier question's words.
