@@ -83,3 +83,9 @@ def test_other_places_asks_past_the_row_it_names(bot: CareerBot) -> None:
     got = bot.ask("real question: is it basically all hospitals hiring or are there other places too?")
     assert "Hospitals; state, local, and private: 30%" in got.text
     assert "Offices of physicians: 12%" in got.text
+
+
+def test_the_scale_an_end_is_of_is_no_thing_of_its_own(bot: CareerBot) -> None:
+    got = bot.ask("whats the floor on pay here, worst case what would the bottom of the barrel be making")
+    assert not got.refused and "$60,780" in got.text and "$205,620" not in got.text
+    assert bot.ask("what do the bottom of the hospital staff earn in Texas?").refused

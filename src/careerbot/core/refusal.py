@@ -171,12 +171,16 @@ _MEASURES = INTENTS | EXTREMES
 def _facets_of(q: Query, covered: set[str]) -> set[str]:
     """Words right next to a kind of fact the answer gives ("the pay scale", "the pay
     threshold", "the high end"): a way of naming that fact, not another thing. Only after
-    a noun: a verb's object is a thing of its own ("do they earn bonuses?")."""
+    a noun: a verb's object is a thing of its own ("do they earn bonuses?"). So is the
+    scale an end is "of" ("the bottom of the barrel", "the top of the ladder")."""
     from lemminflect import getAllLemmas
 
     said = tokens(q.text)
-    return {b for i, (a, b) in enumerate(stem_pairs(q.text)) if a in _MEASURES & covered
-            and ("VERB" not in getAllLemmas(said[i]) or i and said[i - 1] in DETERMINERS)}
+    stems = [stem(t) for t in said]
+    scales = {stems[i + 2 + (said[i + 2] in DETERMINERS)] for i in range(len(said) - 3)
+              if stems[i] in EXTREMES & covered and said[i + 1] == "of"}
+    return scales | {b for i, (a, b) in enumerate(stem_pairs(q.text)) if a in _MEASURES & covered
+                     and ("VERB" not in getAllLemmas(said[i]) or i and said[i - 1] in DETERMINERS)}
 
 
 RELATED_MIN = 0.33
