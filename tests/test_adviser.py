@@ -607,3 +607,12 @@ def test_traits_told_when_asking_about_fit_are_no_gap_but_a_place_is(bot: Career
     got = bot.ask("do u have to be a people person for this or can a kinda quiet introvert type pull it off")
     assert not got.refused and "Interpersonal skills" in got.text
     assert bot.ask("would I fit this job if I want to live in Texas?").refused
+
+
+def test_advice_ends_with_what_the_profile_says_of_what_the_user_told(bot: CareerBot) -> None:
+    """What the user tells before asking ("I like working with budgets") is named by a
+    passage ("Prepare and monitor budgets ..."): quoted after the advice, within its budget."""
+    got = bot.ask("I'm really detail oriented and I like working with budgets. Would I do well in this job?")
+    assert "Prepare and monitor budgets" in got.text and "Detail oriented" in got.text
+    quoted = [c.quote for c in got.citations]
+    assert len(quoted) == len(set(quoted)) and all(c.quote in c.passage for c in got.citations)

@@ -19,7 +19,7 @@ from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
 from careerbot.core.forms import AnswerType, figures_of_topic
 from careerbot.core.intent import ADVICE, ADVICE_MIN, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED, Intent
-from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, terms
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, is_number, terms
 from careerbot.core.question import (
     Query,
     analyse,
@@ -206,6 +206,7 @@ class Conversation:
                 q, near, live.retriever.neighbours, live.retriever.keywords, TRAITS_QUOTED)
             answered[:0] = [traits] if traits.citations else []
         itself = [base, *_elsewhere(live, q, docs, base, named)] if asks else [base]
+        answered += _background(live, q, asking, [*itself, *answered])
         parts = [*itself, *answered] if asks or asked_already else answered
         if asked_already and not asks and len(merge(parts).text.split()) > ADVICE_BUDGET:
             parts = answered
@@ -244,6 +245,23 @@ def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: 
             return [more]
         cited |= {c.section for c in more.citations}
     return []
+
+
+def _background(live: Live, q: Query, asking: str, parts: list[Answer]) -> list[Answer]:
+    """What the profile says of what the user tells before asking ("I'm an admin assistant
+    at a clinic.": "Others may begin their careers as ... administrative assistants"), when
+    its quote names a word of what they told and no part quotes it yet: advice starts from
+    where the user stands."""
+    told = q.text[:q.text.rfind(asking)].strip()
+    said = read(live, told, []) if told else None
+    keywords = live.retriever.keywords
+    own = {t for t in said.terms if keywords.knows(t) and t not in GENERIC_STEMS and t not in INTENTS
+           and not is_number(t)} if said else set()
+    if said is None or not own:
+        return []
+    quoted = " ".join(c.quote for p in parts for c in p.citations)
+    got = extractive.naming(said, search(live, said), live.retriever.neighbours, keywords, own, quoted)
+    return [got] if got.citations else []
 
 
 def _facet(live: Live, question: str, named: list[str]) -> Answer:

@@ -386,6 +386,19 @@ def nearest_in_meaning(
     return compose(with_leaned_on(picks, picks, neighbours), False)
 
 
+def naming(
+    q: Query, docs: Sequence[Document], neighbours: Neighbours, keywords: KeywordIndex, told: set[str],
+    quoted: str = "",
+) -> Answer:
+    """The best chunk of ``docs`` that names one of the ``told`` terms (what a user says of
+    themselves: "an admin assistant" -> "Others may begin their careers as ...
+    administrative assistants") and is not in ``quoted``, with what it leans on; no FAQ
+    question, no citation when none names one."""
+    picks = [p for p in score_units(q, docs, keywords) if p.covered & told and p.text not in quoted
+             and not p.text.endswith("?") and not _asked_next(p, neighbours)]
+    return compose(with_leaned_on(picks[:1], picks, neighbours), False)
+
+
 def overview(
     q: Query,
     docs: Sequence[Document],
