@@ -11,7 +11,7 @@ is plain functions over plain data.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import replace
 
 from langchain_core.documents import Document
@@ -141,7 +141,7 @@ SHARED_STEM = 6
 ("financi" of "financial" and "financ" of "finances")."""
 
 
-def _kin(term: str, own: set[str]) -> bool:
+def _kin(term: str, own: Set[str]) -> bool:
     """Whether a chunk holds a word of the term's family: the stemmer cuts "financial" and
     "finances" differently, though a question about one asks about the other."""
     return len(term) >= SHARED_STEM and any(
