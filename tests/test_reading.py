@@ -255,11 +255,12 @@ def test_what_drives_a_fact_just_given_is_asked_for_its_reasons(bot: CareerBot) 
 
 
 def test_a_missing_thing_named_beside_one_the_profile_has_is_said_missing(bot: CareerBot) -> None:
-    """"spreadsheets and budgets": the profile's budgets are quoted, and it says it never
-    mentions spreadsheets; a missing thing that qualifies the question ("in Chicago") still
+    """"dictations and budgets": the profile's budgets are quoted, and it says it never
+    mentions dictations (a rare word: "spreadsheets", a plural of a common noun, is
+    ordinary wording); a missing thing that qualifies the question ("in Chicago") still
     refuses it, and so does a missing thing a verb asks for ("earn bonuses")."""
-    got = bot.ask("lol is the job mostly spreadsheets and budgets or what")
-    assert got.kind == "answer" and "never mentions “spreadsheets”" in got.text
+    got = bot.ask("lol is the job mostly dictations and budgets or what")
+    assert got.kind == "answer" and "never mentions “dictations”" in got.text
     assert "budgets" in got.text and got.citations
     assert bot.ask("what's the pay in Chicago?").kind == "refusal"
     got = bot.ask("Do they earn bonuses and a salary?")

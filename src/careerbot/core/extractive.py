@@ -359,8 +359,8 @@ def answer(
     reason = refusal_reason(q, chosen, keywords) or unnamed_thing(q, keywords)
     lacking = beside_known(q, keywords) if reason else []
     if lacking and not refusal_reason(replace(q, unknown=[]), chosen, keywords):
-        # "mostly spreadsheets and budgets?": what it says of budgets, and that it never
-        # mentions spreadsheets.
+        # "mostly dictations and budgets?": what it says of budgets, and that it never
+        # mentions dictations.
         result = compose(chosen, bool(unsupported))
         result.text = f"The {title} profile never mentions {quote_list(lacking)}.\n\n{result.text}"
         result.notes.append(f"never mentions {', '.join(lacking)}")

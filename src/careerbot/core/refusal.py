@@ -139,7 +139,7 @@ _COORDINATED = re.compile(r"\b([a-z]+)\s*(?:,\s*|\s+(?:and|or|&|and/or)\s+)(?:th
 
 def beside_known(q: Query, keywords: KeywordIndex) -> list[str]:
     """The missing words of a question that names each beside a thing the profile has
-    ("mostly spreadsheets and budgets?"): the user asks about both, so the profile's part
+    ("mostly dictations and budgets?"): the user asks about both, so the profile's part
     is answered and the rest said to be missing. Empty when any missing word stands alone
     or qualifies another ("the pay in Chicago": the figure asked is Chicago's)."""
     if not q.unknown:
