@@ -616,3 +616,14 @@ def test_advice_ends_with_what_the_profile_says_of_what_the_user_told(bot: Caree
     assert "Prepare and monitor budgets" in got.text and "Detail oriented" in got.text
     quoted = [c.quote for c in got.citations]
     assert len(quoted) == len(set(quoted))
+
+
+def test_a_question_after_a_greeting_or_a_condition_opens_a_part() -> None:
+    """A first piece asks when a question word follows a greeting or, with an inverted
+    verb, a condition; a relative clause after a comma, or a premise, asks nothing."""
+    assert split_parts("hi! what do these managers do, and who hires the most of them?") == [
+        "hi! what do these managers do", "who hires the most of them?"]
+    assert split_parts("If I want the most, where should I work and how far should I go in school?") == [
+        "If I want the most, where should I work", "how far should I go in school?"]
+    assert len(split_parts("Since the median pay is $50,000, is it worth it?")) == 1
+    assert len(split_parts("She hides her salary, which is annoying, so what is the median wage?")) == 1

@@ -23,6 +23,13 @@ _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does
 _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})",
                     re.I)
 _ASKING = re.compile(_ASKS, re.I)
+_WH = r"(?:how|what|where|when|which|who|why)"
+_ASKED_AFTER = re.compile(
+    rf"(?<![,\w])\s+{_WH}\b|,\s*{_WH}\s+(?:do|does|did|is|are|can|could|should|would|will)\s+"
+    r"(?:i|you|they|we|he|she|it|these|those|the)\b", re.I)
+"""A question after a greeting, a condition or context in the same piece ("hi! what do
+they do", "If I want to earn the most, where should I work"), unlike a relative clause
+after a comma ("her salary, which is ...")."""
 _REMARK = re.compile(rf"(?!(?:(?:and|also|plus|so|but)\s+)?{_ASKS})(?!.*\bor\b)", re.I)
 """A piece that neither opens as a question nor offers a choice ("asking for motivation
 lol"; not "mostly hospitals or what")."""
@@ -89,8 +96,8 @@ def split_parts(question: str) -> list[str]:
     growing?"), or the message itself when it asks one thing."""
     parts: list[str] = []
     for piece in (p.strip(" ,;") for p in _PARTS.split(question.strip())):
-        if parts and piece and not _ASKING.match(parts[0]):
-            parts[-1] = f"{parts[-1]}, {piece}"  # context before a question: one part with it
+        if parts and piece and not (_ASKING.match(parts[0]) or _ASKED_AFTER.search(parts[0])):
+            parts[-1] = f"{parts[-1]}, {piece}"  # context with no question word: one part with what follows
         elif parts and (not piece.endswith("?") and (ABOUT_ME.match(piece) or _REMARK.match(piece))
                         or EXAMPLES.match(piece)):
             # context or a remark after it ("... one? I am a nurse.", "... pull in?? asking
