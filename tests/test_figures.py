@@ -63,15 +63,6 @@ def test_a_clause_after_or_is_no_workplace_to_compare(bot: CareerBot) -> None:
     assert "Government: $117,000" in got.text and "$101,340" not in got.text
 
 
-def test_pay_of_a_kind_named_by_its_workplace_is_the_overall_figure_then_the_row(bot: CareerBot) -> None:
-    """"hospital admins" are the occupation in hospitals: its median, then the hospitals row;
-    "managers in hospitals" asks for the row alone."""
-    got = bot.ask("yo how much do hospital admins actually make lol")
-    assert got.text.index("$101,340") < got.text.index("$119,450")
-    assert {c.section for c in got.citations} == {"Pay"}
-    assert "$101,340" not in bot.ask("How much do managers in hospitals earn?").text
-
-
 def test_a_word_of_the_same_family_counts_though_the_stemmer_cuts_it_apart(bot: CareerBot) -> None:
     """"financial" and "finances" stem to "financi" and "financ": the duty about the
     facility's finances answers, not the "financial clerks" who begin careers."""

@@ -221,20 +221,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
             covered |= p.covered
     chosen = whole_lists(chosen + places(q, chosen, picks, neighbours), picks, neighbours)
     chosen = _opening_first(q, picks, _whole_paragraphs(q, chosen, picks, neighbours))
-    return [asked_clause(q, c) for c in _overall_first(q, picks, chosen)] if is_figure(q) else chosen
-
-
-def _overall_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
-    """A figure asked of a kind of the occupation named by a workplace ("how much do
-    hospital admins make?") is the occupation's figure, then that workplace's row: the
-    table breaks the figure down by industry, not by kind of manager."""
-    row = chosen[0] if chosen else None
-    if row is None or row.kind != "row" or not row.covered & q.kinds:
-        return chosen
-    section = row.doc.metadata["section"]
-    overall = next((p for p in picks if p.kind == "sentence" and not p.lead and form_fit(q, p) > 0
-                    and p.doc.metadata["section"] == section and not p.covered & q.kinds), None)
-    return chosen if overall is None else [overall, *chosen]
+    return [asked_clause(q, c) for c in chosen] if is_figure(q) else chosen
 
 
 def _opening_first(q: Query, picks: list[Candidate], chosen: list[Candidate]) -> list[Candidate]:
