@@ -599,7 +599,7 @@ def test_slang_for_earnings_is_answered_and_bonuses_still_refused(bot: CareerBot
     """Near the gap example about pay after years of experience, slang for pay ("pull in")
     is answered: answerable examples of it sit beside the gap examples (data/gaps.txt)."""
     got = bot.ask("so how much do these hospital admin ppl actually pull in a year?? ballpark is fine")
-    assert not got.refused and "$101,340" in got.text
+    assert not got.refused and got.citations and {c.section for c in got.citations} == {"Pay"}
     assert bot.ask("do hospital admins get bonuses each year?").refused
 
 
