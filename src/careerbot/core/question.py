@@ -47,6 +47,7 @@ from careerbot.core.lexicon import (
 )
 from careerbot.core.reference import resolved
 from careerbot.core.spelling import function_word
+from careerbot.core.wording import judged, modifier_parts, told_to
 
 MIN_CLASSIFIED = 3
 """Fewest words left for a message without its chatter to be classified instead."""
@@ -64,10 +65,6 @@ who work in hospitals"): it names a group, not the kind of fact asked about them
 _SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
 """"the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
 "most of them" or "the most common"."""
-_JUDGED = re.compile(
-    r"\b(?:is|would|will|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a|an)\s+(\w+)(?:\s+(\w+))?", re.I
-)
-"""A noun said of what the user just told: "is that a dealbreaker?", "would that be a big plus?"."""
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)|"
                       r"^\W*(can|could|do|does|did|is|are|will|would|should)\s+(they|it|i|you|he|she)\b",
@@ -85,18 +82,6 @@ _CAUSATIVE = re.compile(
 )
 """Causative "make" ("would this job make him work weekends?"): a requirement, not pay."""
 _NEGATED = re.compile(r"\b(?:not|except|other than)\s+(?:a|an|the|in|at|for)\s+(\w+)(?:\s+(\w+))?", re.I)
-_CONTRASTED = re.compile(
-    r"(?<!\bdo)(?<!\bdoes)(?<!\bdid)(?<!\bis)(?<!\bare)(?<!\bcan)(?<!\bwill)(?<!\bwould)(?<!\bshould)"
-    r"\s+not\s+([a-z]+)", re.I)
-"""A word set against what is asked, with no verb before "not" ("actual tasks not
-buzzwords"): what the user does not want, never a gap the profile has."""
-_TOLD = re.compile(
-    r"\b(?:tell|show|explain\s+to|advise|pitch\s+(?:it|this)\s+to)\s+(?:my\s+|our\s+|the\s+)?([a-z]+)", re.I)
-"""Whom a user tells ("what can I tell students to expect?"): the people a counsellor or a
-parent advises, not a thing the profile must give figures for."""
-_MODIFIER = re.compile(r"\b([A-Za-z]+(?:-[A-Za-z]+)+)(?=\s+[A-Za-z])")
-"""A hyphenated compound before a word ("hands-on experience"): it describes that word;
-its parts name nothing of their own."""
 
 
 @dataclass
@@ -281,7 +266,7 @@ def analyse(
     raw = [p for w in (fixed[t] for t in words if t not in STOPWORDS and t not in described)
            if w not in STOPWORDS and not (len(w) == 1 and w.isalpha()) for p in _compound(w, keywords)]
     q = Query(text=text, terms=[], injection=injection, subject=frozenset(subject))
-    nouns = used_as_nouns(text) - {p.lower() for m in _MODIFIER.finditer(text) for p in m.group(1).split("-")}
+    nouns = used_as_nouns(text) - modifier_parts(text)
     q.phrase = {stem(w) for w in raw} - GENERIC_STEMS - INTENTS
     # A word right before the subject names a kind of it ("clinical managers"): a thing a
     # figure can be asked for, which the profile may not break down.
@@ -316,17 +301,15 @@ def analyse(
             named = term in CONCEPTS or rare and thing
             if named and term not in INTENTS and word.isalpha() and len(word) > 3:
                 q.unknown.append(word)
-    q.things -= named_whole | {stem(m.group(1).lower()) for m in _TOLD.finditer(text)}
+    q.things -= named_whole | {stem(w) for w in told_to(text)}
     asking = set(words_of(asking_sentence(text)))
     q.context = {stem(w) for t in words if t not in asking for w in _compound(fixed[t], keywords)}
     q.context -= {stem(w) for t in asking for w in _compound(fixed.get(t, t), keywords)}
     # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
     # is context for the question, not a thing it asks the profile about.
     mine = _about_me(text) - claimed(text)
-    # A noun said of what the user just told ("is that a dealbreaker?") judges it: no gap.
-    judged = {w.lower() for m in _JUDGED.finditer(text) for w in m.groups() if w}
-    judged |= {m.group(1).lower() for m in _CONTRASTED.finditer(text)}
-    q.unknown = [w for w in q.unknown if stem(w) not in mine and w.lower() not in judged]
+    wording = judged(text)  # "is that a dealbreaker?", "actual tasks not buzzwords": no gap
+    q.unknown = [w for w in q.unknown if stem(w) not in mine and w.lower() not in wording]
     runs = name_runs(text)
     q.unknown = list(dict.fromkeys(runs.get(w, w) for w in q.unknown))
     q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())
