@@ -253,11 +253,13 @@ def _background(live: Live, q: Query, asking: str, parts: list[Answer]) -> list[
     its quote names a word of what they told and no part quotes it yet: advice starts from
     where the user stands."""
     told = q.text[:q.text.rfind(asking)].strip()
-    said = read(live, told, []) if told else None
+    if not told:
+        return []
+    said = read(live, told, [])
     keywords = live.retriever.keywords
     own = {t for t in said.terms if keywords.knows(t) and t not in GENERIC_STEMS and t not in INTENTS
-           and not is_number(t)} if said else set()
-    if said is None or not own:
+           and not is_number(t)}
+    if not own:
         return []
     quoted = " ".join(c.quote for p in parts for c in p.citations)
     got = extractive.naming(said, search(live, said), live.retriever.neighbours, keywords, own, quoted)

@@ -79,7 +79,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
     if not picks:
         return []
     best = picks[0]
-    faq = best.text.endswith("?") or _asked_next(best, neighbours)
+    faq = _faq_question(best, neighbours)
     if faq:
         best = _answer_to(best, picks, neighbours) or best
     if form_fit(q, best) < 0 and not faq:
@@ -117,7 +117,7 @@ def choose(q: Query, picks: list[Candidate], neighbours: Neighbours) -> list[Can
             continue
         if p.score < 0.75 * best.score or words(chosen + [p]) > WORD_BUDGET:
             continue
-        if p.text.endswith("?") or _asked_next(p, neighbours):
+        if _faq_question(p, neighbours):
             continue  # an FAQ's question is never quoted beside another answer
         if (p.covered - covered) - GENERIC_STEMS:
             if p.kind == "row" and one_row_asked(q, p.lead):  # the row asked for
@@ -200,6 +200,12 @@ def _answer_to(question: Candidate, picks: list[Candidate], neighbours: Neighbou
             found.score, found.covered = question.score, question.covered | found.covered
             return found
     return None
+
+
+def _faq_question(chunk: Candidate, neighbours: Neighbours) -> bool:
+    """An FAQ's question, or the sentence that opens its entry: never quoted beside another
+    answer or as one."""
+    return chunk.text.endswith("?") or _asked_next(chunk, neighbours)
 
 
 def _asked_next(chunk: Candidate, neighbours: Neighbours) -> bool:
@@ -295,7 +301,7 @@ def naming(
     administrative assistants") and is not in ``quoted``, with what it leans on; no FAQ
     question, no citation when none names one."""
     picks = [p for p in score_units(q, docs, keywords) if p.covered & told and p.text not in quoted
-             and not p.text.endswith("?") and not _asked_next(p, neighbours)]
+             and not _faq_question(p, neighbours)]
     return compose(with_leaned_on(picks[:1], picks, neighbours), False)
 
 

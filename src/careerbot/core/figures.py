@@ -78,6 +78,13 @@ _AMONG = re.compile(r"\b(which(?:\s+one)?)\s+of\s+(?:the\s+|these\s+|those\s+)?(
 """What one is chosen among ("which of the top industries")."""
 
 
+def _chooser(asking: str) -> str:
+    """The asking sentence without what one is chosen among ("which of the top industries
+    pays the least?" -> "which pays the least?"): that set says neither the table asked
+    for nor which end."""
+    return _AMONG.sub(r"\1", asking)
+
+
 def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
     """A question asks which row of a table is the highest or lowest ("which employer pays
     the most?"), not the table ordered by it ("who are the biggest employers?": the noun
@@ -88,7 +95,7 @@ def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
         return False  # "what's the top pay like?" asks for no row
     named = term_set(lead) - q.subject  # "managers" names the people, not the rows
     # "which of the top industries ...?" chooses one of them: that plural asks for no table.
-    return not any(stem(w) in named for w in plural_nouns(_AMONG.sub(r"\1", asking)))
+    return not any(stem(w) in named for w in plural_nouns(_chooser(asking)))
 
 
 _WHICH_NOUN = re.compile(r"\b(?:which|what\s+(?:kind|type|sort)s?\s+of)\s+([a-z]+)", re.I)
@@ -110,7 +117,7 @@ def extreme_row(q: Query, rows: list[Candidate]) -> Candidate:
         nums = [t for t in tokens(p.text) if is_number(t)]
         return float(nums[-1]) if nums else 0.0
 
-    asked = EXTREMES & set(term_set(_AMONG.sub(r"\1", asking_sentence(q.text)))) or EXTREMES & set(q.terms)
+    asked = EXTREMES & set(term_set(_chooser(asking_sentence(q.text)))) or EXTREMES & set(q.terms)
     return (max if "high" in asked else min)(rows, key=value)
 
 

@@ -41,17 +41,22 @@ def score_units(q: Query, docs: Sequence[Document], keywords: KeywordIndex) -> l
     # A question whose own words name nothing (all it names is carried from the one before:
     # "can they move up from there?") is told apart by its meaning, not by a paragraph's lede.
     by_lede = any(t not in GENERIC_STEMS for t in q.terms) or not q.carried
+    # Whether a table's one row is asked depends only on its lead: read once per table.
+    row_asked: dict[str, bool] = {}
+    which = EXTREMES | chosen_among(q.text)
     picks = []
     for doc in docs:
         meta = doc.metadata
         plain, names = name_terms(doc.page_content)
         own = plain.union(*(n for n in names if len(n & weights.keys()) >= 2))
-        lead = term_set(str(meta.get("lead", "")))
+        said = str(meta.get("lead", ""))
+        lead = term_set(said)
         if meta.get("kind") == "row":  # "Offices of physicians 12" is a percent in its table
             own |= term_set(" ".join(table_unit(str(meta["passage"])) or ()))
+            if said not in row_asked:
+                row_asked[said] = one_row_asked(q, said, which=True)
             # "Which industry pays the least?": a table holds its lowest row, an industry.
-            if one_row_asked(q, str(meta.get("lead", "")), which=True):
-                own |= EXTREMES | chosen_among(q.text)
+            own |= which if row_asked[said] else set()
         # The word of the kind asked about in another sense ("a clinical role", "more
         # information about", not "clinical managers") does not name the kind.
         if kinds and _other_sense(doc.page_content, kinds, q.subject):
