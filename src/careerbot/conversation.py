@@ -51,10 +51,15 @@ def read(live: Live, question: str, turns: History) -> Query:
                    live.occupation)
 
 
-def search(live: Live, q: Query, vector: Any = None) -> list[Document]:
-    """The passages for a question (its embedding reused when the search text is its own)."""
-    same = q.retrieval_text == q.text
-    return live.retriever.search(q.retrieval_text, vector if same else None)
+def search(live: Live, q: Query, vector: Any = None, named: bool = True) -> list[Document]:
+    """The passages for a question (its embedding reused when the search text is its own).
+
+    A question that uses no word of the profile and is about it by meaning alone ("how
+    many people actually do this") is searched for as about the occupation (``named``
+    False): every passage names it, and the question's own words match none.
+    """
+    text = q.retrieval_text if named else f"{live.title}: {q.retrieval_text}"
+    return live.retriever.search(text, vector if text == q.text else None)
 
 
 def extract(live: Live, q: Query, docs: list[Document]) -> Answer:
@@ -137,12 +142,16 @@ class Conversation:
             # hospitals: advice only if that was advice.
             before = self.intents.classify(turns[-1][0], naming)
             intent = intent if before.label in ADVICE else before
-        own = on_topic(replace(q, carried=[]), live.retriever.keywords)
+        # A question by meaning ("how many people actually do this") is about the profile
+        # though it uses none of its words.
+        lexical = on_topic(replace(q, carried=[]), live.retriever.keywords)
+        own = lexical or intent.asks_profile
         topic = own or bool(q.carried)
         # Without words of its own a message is small talk, off-topic, or (after an answer)
         # a bare follow-up ("why?") that leans on the previous question.
         searched = (topic or intent.advice) and not intent.clearly_offtopic
-        docs = search(live, q, vector) if searched else []
+        by_words = lexical or bool(q.carried) or not intent.asks_profile
+        docs = search(live, q, vector, by_words) if searched else []
         # Small talk that happens to use a profile word ("thanks, very useful") is still
         # small talk: it is closer to a small-talk example than to any passage.
         closest = max((float(d.metadata.get("dense") or 0.0) for d in docs), default=0.0)
@@ -221,7 +230,8 @@ def _nearer(reading: Intent, before: Intent) -> Intent:
     the profile never uses."""
     label = reading if reading.score > before.score else before
     gap = reading if reading.gap_margin > before.gap_margin else before
-    return replace(label, gap=gap.gap, gap_margin=gap.gap_margin)
+    return replace(label, gap=gap.gap, gap_margin=gap.gap_margin,
+                   question=max(reading.question, before.question))
 
 
 def _elsewhere(live: Live, q: Query, docs: list[Document], base: Answer, named: list[str],

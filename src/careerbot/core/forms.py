@@ -27,6 +27,24 @@ def quantities(text: str) -> set[str]:
     return {stem(toks[i + 1]) for i in range(len(toks) - 1) if is_number(toks[i])}
 
 
+_THOUSANDS = re.compile(r"(?<![\w.,])(\$?)(\d{1,3}(?:\.\d)?)\s?[kK]\b")
+"""An amount in thousands, as people write money ("100k", "$85K", "1.5k")."""
+
+
+def thousands_spelt(text: str) -> str:
+    """``text`` with each amount in thousands written out ("around 100k" -> "around
+    $100,000"), so it is read as the figure it is, not as a word the profile never uses.
+    A whole number of thousands that is not round ("401k", "403b") names a plan, not an
+    amount, unless a dollar sign says otherwise."""
+    def spelt(m: re.Match[str]) -> str:
+        dollar, digits = m.groups()
+        if not dollar and "." not in digits and digits[-1] not in "05":
+            return m.group(0)
+        return f"${round(float(digits) * 1000):,}"
+
+    return _THOUSANDS.sub(spelt, text)
+
+
 class AnswerType(StrEnum):
     """The form of fact a question asks for."""
 

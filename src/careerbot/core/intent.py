@@ -52,6 +52,10 @@ GAP_MARGIN = 0.06
 """How much nearer a gap example must be than any example of another label."""
 OFFTOPIC_STRONG = 0.6
 """Cosine to the nearest off-topic example above which a message is declined anyway."""
+ASKS_PROFILE = 0.55
+"""Cosine to the nearest answerable question example (a plain question, or an answerable
+near miss of ``data/gaps.txt``) at which a message asks about the profile though it uses
+none of its words ("is this a big field? like how many people actually do this")."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class Intent:
     gap_margin: float = 0.0
     """How much nearer that example is than any other example (an answerable near miss, or
     any intent's)."""
+    question: float = 0.0
+    """Cosine to the nearest example of a question the profile answers."""
 
     @property
     def smalltalk(self) -> bool:
@@ -109,6 +115,13 @@ class Intent:
         return self.gap >= GAP_MIN and self.gap_margin >= GAP_MARGIN
 
     @property
+    def asks_profile(self) -> bool:
+        """Reads as a question the profile answers, by meaning alone: near such an example
+        and nearer it than to any off-topic one."""
+        return self.question >= ASKS_PROFILE and not (
+            self.label == OFFTOPIC and self.score >= self.question)
+
+    @property
     def clearly_offtopic(self) -> bool:
         """So close to an off-topic example that words of the profile do not make it a
         question about it ("Write a poem about hospitals")."""
@@ -129,6 +142,11 @@ def nearest(vector: np.ndarray, labels: Sequence[str], examples: np.ndarray) -> 
         if plain >= scores[best] - ADVICE_OVER_QUESTION:
             return Intent(QUESTION, plain)
     return Intent(labels[best], float(scores[best]))
+
+
+def nearest_question(vector: np.ndarray, questions: np.ndarray) -> float:
+    """Cosine to the nearest example of a question the profile answers."""
+    return float(np.max(questions @ vector, initial=0.0))
 
 
 def nearest_gap(vector: np.ndarray, gaps: np.ndarray, others: np.ndarray) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from careerbot.core.forms import AnswerType, answer_type, quantities
+from careerbot.core.forms import AnswerType, answer_type, quantities, thousands_spelt
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     ABOUT_ME,
@@ -203,6 +203,7 @@ how many hours ...")."""
 _ASKS = re.compile(r"\b(how|what|which|who|whose|where|when|why|do|does|did|is|are|can|could|would|"
                    r"will|should)\b", re.I)
 """A question word or an auxiliary that opens a question: the clause that has one asks."""
+_WH_WORD = re.compile(r"\b(?:how|what|which|who|whose|where|when|why)\b", re.I)
 
 
 def claimed(text: str) -> set[str]:
@@ -225,7 +226,11 @@ def asking_clause(text: str) -> set[str]:
     they earn?" -> pay terms; "how much do clinical managers make, not managers overall?"
     -> clinical and pay terms); the last clause when none has a question word."""
     clauses = _CLAUSE_BREAK.split(asking_sentence(text).strip(" ?.!"))
-    return set(term_set(([c for c in clauses if _ASKS.search(c)] or clauses)[-1]))
+    clause = ([c for c in clauses if _ASKS.search(c)] or clauses)[-1]
+    # A question reported inside a clause asks from its question word on: "a senior
+    # asked me what they earn" asks nothing of seniors.
+    wh = None if _ASKS.match(clause.strip()) else _WH_WORD.search(clause)
+    return set(term_set(clause[wh.start():] if wh else clause))
 
 
 def superlatives(text: str) -> list[str]:
@@ -258,7 +263,8 @@ def analyse(
         if previous is None or not (previous.kinds or previous.persons):
             text = _THEY.sub(occupation, text)
     names = written_as_names(text)
-    text = respell(_CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", text)), keywords, names)
+    text = _CAUSATIVE.sub("require ", _PER_HOUR.sub("hourly", thousands_spelt(text)))
+    text = respell(text, keywords, names)
     words = words_of(text)
     fixed = {t: _corrected(t, keywords, names) for t in {*words, *tokens(text)}}  # looked up once
     described = {(m.group(1) or m.group(2)).lower() for m in _DESCRIBED.finditer(text)}

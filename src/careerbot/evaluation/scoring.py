@@ -90,8 +90,12 @@ class QuestionResult:
 
 
 def normalise(text: str) -> str:
-    """Text for matching: case-folded, curly quotes made straight, whitespace folded."""
-    return " ".join(text.translate(_QUOTES).casefold().split())
+    """Text for matching: case-folded, curly quotes made straight, whitespace folded.
+
+    A colon before a space is dropped: a table row is quoted with its header's colon
+    ("Government: 8%") and a fact copied from the corpus's row ("Government 8") must match it.
+    """
+    return " ".join(text.translate(_QUOTES).replace(": ", " ").casefold().split())
 
 
 def strip_markers(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from careerbot import resources
-from careerbot.core.intent import Intent, nearest, nearest_gap
+from careerbot.core.intent import QUESTION, Intent, nearest, nearest_gap, nearest_question
 from careerbot.core.naming import NO_NAME, Naming, without_name
 from careerbot.models.embeddings import LocalEmbeddings
 
@@ -44,7 +44,9 @@ class IntentModel:
             labels, vectors = self._embedded("intents", naming)
             kinds, near = self._embedded("gaps", naming)
             gap = np.array([kind == GAP for kind in kinds])
-            self._read[naming] = _Examples(labels, vectors, near[gap], np.concatenate([near[~gap], vectors]))
+            asked = np.array([label == QUESTION for label in labels])
+            self._read[naming] = _Examples(labels, vectors, near[gap], np.concatenate([near[~gap], vectors]),
+                                           np.concatenate([near[~gap], vectors[asked]]))
         return self._read[naming]
 
     def classify(self, text: str, naming: Naming = NO_NAME) -> Intent:
@@ -52,7 +54,8 @@ class IntentModel:
         vector = self.embeddings.encode_query(without_name(text, *naming))
         seen = self._examples(naming)
         gap, margin = nearest_gap(vector, seen.gaps, seen.others)
-        return replace(nearest(vector, seen.labels, seen.vectors), gap=gap, gap_margin=margin)
+        return replace(nearest(vector, seen.labels, seen.vectors), gap=gap, gap_margin=margin,
+                       question=nearest_question(vector, seen.questions))
 
 
 class _Examples(NamedTuple):
@@ -60,3 +63,4 @@ class _Examples(NamedTuple):
     vectors: np.ndarray
     gaps: np.ndarray
     others: np.ndarray
+    questions: np.ndarray
