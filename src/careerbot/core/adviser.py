@@ -20,8 +20,10 @@ from careerbot.result import Answer, Citation
 _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
          r"would|should|has|have|(?:tell|give|show)\s+me|explain|describe|list)\b")
 """What opens a question or a request ("tell me the median salary and also how fast ...")."""
-_PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?={_ASKS})|,\s+(?={_ASKS})",
-                    re.I)
+_PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?:\w+ly\s+)?(?={_ASKS})"
+                    rf"|,\s+(?={_ASKS})", re.I)
+"""Where a message's parts meet: after a "?", or before a question word after "and" (an
+adverb between: "and roughly how many ...?") or a comma."""
 _ASKING = re.compile(_ASKS, re.I)
 _WH = r"(?:how|what|where|when|which|who|why)"
 _ASKED_AFTER = re.compile(

@@ -191,11 +191,15 @@ _COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baver
 """Words that ask for a count, a share or a rate."""
 FORMS: tuple[Form, ...] = (
     Form(AnswerType.REASON,
-         _matches(r"^\s*(why|how come)\b|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(driv|caus|behind)\w*"
+         _matches(r"^\s*(why|how come|y(?=\s+(?:is|are|do|does|did|would|will|should|can)\b))\b"
+                  r"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(driv|caus|behind)\w*"
                   r"|\breasons?\s+(for|why|behind)\b"), _has(_CAUSAL, no=0.0)),
     Form(AnswerType.ALIAS,
          _matches(r"\b(also|other|alternative|alternate|else|another)\b.*\b(call|called|names?|titles?|known)\b"
-                  r"|\bknown as\b|\baka\b"),
+                  r"|\bknown as\b|\baka\b"
+                  # "is that the same thing as ...?": whether two names name one job
+                  r"|\bthe same (?:thing|job|title|role|position|career)\b"
+                  r"|\b(?:is|are) (?:that|this|those|these) (?:just )?the same\b"),
          _has(_ALIAS, no=0.0)),
     Form(AnswerType.TEXT, _matches(r"\bmean\b|\bmeaning\b|\bdefinition\b|\bdefine\b"),
          lambda _q, _c: 0.0),
