@@ -107,6 +107,8 @@ class Query:
     injection: bool = False
     unrated: str | None = None
     """The adjective of a "how stressful is it?" question when the profile never uses it."""
+    mine: set[str] = field(default_factory=set)
+    """Terms of the clauses where users speak of themselves ("I'm a physical therapist")."""
     context: set[str] = field(default_factory=set)
     """Terms said only before the sentence that asks ("Retired Army, 20 years. Which
     qualities ...?"): what the user tells, not what they ask."""
@@ -316,6 +318,7 @@ def analyse(
     mine = _about_me(text) - claimed(text)
     wording = judged(text)  # "is that a dealbreaker?", "actual tasks not buzzwords": no gap
     q.unknown = [w for w in q.unknown if stem(w) not in mine and w.lower() not in wording]
+    q.mine = mine
     runs = name_runs(text)
     q.unknown = list(dict.fromkeys(runs.get(w, w) for w in q.unknown))
     q.unknown += [p for p in named_places(text) if not all(keywords.knows(stem(w)) for w in p.split())

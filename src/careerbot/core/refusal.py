@@ -80,7 +80,9 @@ def refusal_reason(q: Query, chosen: list[Candidate], keywords: KeywordIndex) ->
     # unless a figure is asked: "are they paid like nurses?" needs the nurses' pay.
     asking = asking_clause(q.text)
     likened = set() if is_figure(q) else {stem(m.group(1)) for m in _LIKENED.finditer(q.text)}
-    persons = [t for t in q.persons if t not in chosen[0].covered and t in asking and t not in likened]
+    # Nor is the user's own occupation ("I'm a physical therapist and wondering if ...").
+    persons = [t for t in q.persons if t not in chosen[0].covered and t in asking and t not in likened
+               and t not in q.mine]
     if persons:
         return f"it does not give this for {quote_list(_as_written(q, persons))}"
     best = chosen[0]
