@@ -51,6 +51,11 @@ def read(live: Live, question: str, turns: History) -> Query:
                    live.occupation)
 
 
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|one)\b(?!\s+(?:is|are|was|be)\b)", re.I)
+"""A pronoun a later part uses for what the part before it named ("... and how long does it
+take to earn?"); not an "it" that opens a clause of its own ("it is")."""
+
+
 def search(live: Live, q: Query, vector: Any = None, named: bool = True) -> list[Document]:
     """The passages for a question (its embedding reused when the search text is its own).
 
@@ -88,9 +93,17 @@ class Conversation:
         # part's quotes hold (merge drops a quote inside another: one duty of a list).
         # A later part reads the one before it as history ("..., and what share works in
         # each?" leans on the industries the first part named).
-        asked = [self.turn(live, p, [*turns, (before, "")] if before else turns)[0]
-                 for before, p in zip(["", *parts[:-1]], parts, strict=True)]
+        asked: list[Answer] = []
+        for before, part in zip(["", *parts[:-1]], parts, strict=True):
+            if asked and names_a_gap(asked[-1]) and _POINTS_BACK.search(part):
+                # "what is the FACHE credential and how long does it take to earn?": what
+                # leans on a thing the profile never mentions is not answered either.
+                asked.append(replace(asked[-1], notes=[]))
+            else:
+                asked.append(self.turn(live, part, [*turns, (before, "")] if before else turns)[0])
         answers = [a for a in asked if a.kind == "answer"]
+        if not answers and any(a.kind == "refusal" for a in asked):
+            return next(a for a in asked if a.kind == "refusal"), True
         answers[:0] = [whole] if whole.kind == "answer" and not sides else []
         if not answers:
             return whole, True
