@@ -82,7 +82,7 @@ test: install-test index
 	$(BIN)/careerbot eval evals/dev9.jsonl --out evals/last-run/dev9 \
 		--fail-under fact_recall=0.87 --fail-under citation_support=0.89 \
 		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.87 \
-		--fail-under smalltalk_handled=0.99 --fail-under forbidden_violations=1 \
+		--fail-under smalltalk_handled=0.99 --fail-under forbidden_violations=0 \
 		--fail-under dangling_openers=0
 	# blind2 to blind6: run and reported, never read to change the code. blind6 is not
 	# gated on forbidden figures: it had one before the eighth round, and reading which

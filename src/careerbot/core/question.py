@@ -65,6 +65,8 @@ who work in hospitals"): it names a group, not the kind of fact asked about them
 _SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
 """"the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
 "most of them" or "the most common"."""
+_JUDGED_PAY = re.compile(r"\b(best|worst)[- ](?:paid|paying|pay|salary|salaries|wages?|money)\b", re.I)
+""""best" or "worst" said of pay: its highest or lowest figure."""
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)|"
                       r"^\W*(can|could|do|does|did|is|are|will|would|should)\s+(they|it|i|you|he|she)\b",
@@ -236,8 +238,11 @@ def asking_clause(text: str) -> set[str]:
 
 
 def superlatives(text: str) -> list[str]:
-    """The extremes "the most" / "the least" said of a verb ask for: "high", "low"."""
-    return [{"most": "high", "least": "low"}[m.group(1).lower()] for m in _SUPERLATIVE.finditer(text)]
+    """The extremes "the most" / "the least" said of a verb, or "best" / "worst" said of
+    pay ("the worst pay you could expect"), ask for: "high", "low"."""
+    extreme = {"most": "high", "least": "low", "best": "high", "worst": "low"}
+    return [extreme[m.group(1).lower()]
+            for m in itertools.chain(_SUPERLATIVE.finditer(text), _JUDGED_PAY.finditer(text))]
 
 
 def analyse(
