@@ -163,7 +163,7 @@ class Conversation:
         # Without words of its own a message is small talk, off-topic, or (after an answer)
         # a bare follow-up ("why?") that leans on the previous question.
         searched = (topic or intent.advice) and not intent.clearly_offtopic
-        by_words = lexical or bool(q.carried) or not intent.asks_profile
+        by_words = lexical or bool(q.carried) or not intent.asks_profile or intent.advice
         docs = search(live, q, vector, by_words) if searched else []
         # Small talk that happens to use a profile word ("thanks, very useful") is still
         # small talk: it is closer to a small-talk example than to any passage.

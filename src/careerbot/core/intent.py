@@ -56,6 +56,9 @@ ASKS_PROFILE = 0.55
 """Cosine to the nearest answerable question example (a plain question, or an answerable
 near miss of ``data/gaps.txt``) at which a message asks about the profile though it uses
 none of its words ("is this a big field? like how many people actually do this")."""
+ASKS_LOOSE = 0.35
+"""A weaker match, enough when the nearest example of all is a question or advice ("is this
+gig still gonna be around in like 10 yrs?")."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ class Intent:
         """Reads as a question the profile answers, by meaning alone: near such an example
         and nearer it than to any off-topic one."""
         return self.question >= ASKS_PROFILE and not (
-            self.label == OFFTOPIC and self.score >= self.question)
+            self.label == OFFTOPIC and self.score >= self.question
+        ) or self.score >= ASKS_LOOSE and (self.label == QUESTION or self.label in ADVICE)
 
     @property
     def clearly_offtopic(self) -> bool:
