@@ -438,6 +438,10 @@ def test_choosing_between_workplaces_is_answered_with_each_ones_pay(bot: CareerB
     from careerbot.core.adviser import compared
 
     assert compared("do they work in offices or in hospitals?") == []
+    # two things to study are no workplaces: no row of the profile's tables names them
+    live = bot._live()
+    assert compared("should I major in nursing or health administration?", live.names_a_row) == []
+    assert len(compared("should I work in a nursing home or a hospital?", live.names_a_row)) == 2
     got = bot.ask("Is it better to work for a hospital or for the government in this field?")
     assert "as follows: Hospitals; state, local, and private: $119,450 [1]; Government: $117,000 [2]." \
         in got.text
@@ -627,3 +631,35 @@ def test_a_question_after_a_greeting_or_a_condition_opens_a_part() -> None:
         "If I want the most, where should I work", "how far should I go in school?"]
     assert len(split_parts("Since the median pay is $50,000, is it worth it?")) == 1
     assert len(split_parts("She hides her salary, which is annoying, so what is the median wage?")) == 1
+
+
+def test_a_part_is_opened_after_and_with_an_adverb() -> None:
+    assert split_parts("why is demand going up, and roughly how many openings per year?") == [
+        "why is demand going up", "how many openings per year?"]
+
+
+def test_a_question_reads_as_about_the_profile_by_meaning_alone(bot: CareerBot) -> None:
+    """No word of the profile, but near a question it answers: searched as about the
+    occupation, not declined; off-topic stays declined."""
+    got = bot.ask("is this a big field or kind of a niche thing? like how many people actually do this")
+    assert "480,700" in got.text and got.citations[0].section == "Work Environment"
+    assert bot.ask("how tall is the eiffel tower").kind == "decline"
+
+
+def test_what_leans_on_a_thing_the_profile_never_mentions_is_refused_with_it(bot: CareerBot) -> None:
+    got = bot.ask("what is the FACHE credential and how long does it take to earn?")
+    assert got.refused and "FACHE" in got.text and not got.citations
+
+
+def test_the_users_own_occupation_and_amounts_they_give_are_no_gaps(bot: CareerBot) -> None:
+    got = bot.ask("I'm a physical therapist and wondering if I could end up managing a whole rehab "
+                  "department one day")
+    assert not got.refused and "Clinical managers oversee a specific department" in " ".join(got.text.split())
+    got = bot.ask("ok so if the middle is around 100k, what does the bottom end of the pay look like")
+    assert not got.refused and "$60,780" in got.text and "$205,620" not in got.text
+
+
+def test_is_that_the_same_thing_asks_for_the_other_names(bot: CareerBot) -> None:
+    got = bot.ask("i keep seeing 'healthcare administrator' on job boards, is that the same thing as a "
+                  "medical and health services manager?")
+    assert "also called healthcare executives or healthcare administrators" in " ".join(got.text.split())

@@ -53,6 +53,8 @@ REFUSAL = Answer(text="I can't answer that from the profile.", refused=True)
 def test_normalise_folds_case_quotes_and_whitespace():
     assert normalise("  Bachelor\u2019s \n\t DEGREE\u00a0in  ") == "bachelor's degree in"
     assert normalise("\u201cquoted\u201d \u2018x\u2019") == "\"quoted\" 'x'"
+    # a table row as quoted ("Government: 8%") holds the fact copied from the corpus's row
+    assert normalise("Government 8") in normalise("The largest employers: Government: 8% [1]")
 
 
 def test_fact_alternatives_curly_quotes_and_whitespace_match():

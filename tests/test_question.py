@@ -158,6 +158,24 @@ def test_the_asking_clause_is_the_last_one_with_a_question_word() -> None:
 
     assert "clinic" in asking_clause("How much do clinical managers make, not managers overall?")
     assert asking_clause("I love organizing, so how much do they earn?") == {"pay"}
+    # a question reported inside a clause asks from its question word on
+    assert "senior" not in asking_clause("a senior asked me what healthcare managers earn")
+
+
+def test_amounts_in_thousands_are_figures_but_plans_named_by_digits_are_not() -> None:
+    from careerbot.core.forms import thousands_spelt
+
+    assert thousands_spelt("if the middle is around 100k, what") == "if the middle is around $100,000, what"
+    assert thousands_spelt("can I make $85K or 1.5k?") == "can I make $85,000 or $1,500?"
+    assert thousands_spelt("do they get a 401k or a 403b?") == "do they get a 401k or a 403b?"
+
+
+def test_best_or_worst_said_of_pay_asks_for_an_end_of_it() -> None:
+    from careerbot.core.question import superlatives
+
+    assert superlatives("what's the worst pay you could expect?") == ["low"]
+    assert superlatives("which industry has the best-paying jobs?") == ["high"]
+    assert superlatives("what's the best way in?") == []
 
 
 def test_without_topic_keeps_what_a_message_asks_the_bot_to_do() -> None:

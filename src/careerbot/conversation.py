@@ -85,7 +85,7 @@ class Conversation:
         """The reply: whole and, for a multi-part question, part by part; and whether it is
         composed of several answers (advice or several parts)."""
         whole, advice = self.turn(live, question, turns)
-        sides = compared(question)  # a comparison is answered side by side, not as a whole
+        sides = compared(question, live.names_a_row)  # a comparison is answered side by side, not as a whole
         parts = sides or split_parts(question)
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
             return whole, advice

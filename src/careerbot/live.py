@@ -49,6 +49,7 @@ class Live:
     words: tuple[list[str], np.ndarray] | None = None
     """The profile's content words and their vectors, embedded on first need."""
     _acronyms: dict[str, str] | None = None
+    _rows: set[str] | None = None
 
     @property
     def occupation(self) -> str:
@@ -60,6 +61,15 @@ class Live:
         if self._acronyms is None:
             self._acronyms = acronyms(c.text for c in self.index.chunks)
         return self._acronyms
+
+    def names_a_row(self, words: str) -> bool:
+        """Whether a word of ``words`` the profile uses (its name aside) is one of a table's
+        rows ("nursing homes": "Nursing and residential care facilities"): a workplace the
+        profile gives figures for, not a field of study ("health administration")."""
+        if self._rows is None:
+            self._rows = set(terms(" ".join(c.text for c in self.index.chunks if c.kind == "row")))
+        knows = self.retriever.keywords.knows
+        return any(t in self._rows for t in terms(words) if knows(t) and t not in self.subject)
 
     def uses_a_word_like(self, word: str, embeddings: LocalEmbeddings) -> bool:
         """Whether the profile uses a word meaning nearly the same ("big" -> "large"):

@@ -8,7 +8,7 @@ extractive answer, and :func:`merge` renumbers their citations into one list.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from string import Template
@@ -72,7 +72,7 @@ _CHOOSING = re.compile(r"\b(better|rather|choose|should|prefer)\b", re.I)
 offices or hospitals?")."""
 
 
-def compared(question: str) -> list[str]:
+def compared(question: str, workplace: Callable[[str], bool] = lambda _side: True) -> list[str]:
     """What a comparison asks about each side ("the diff between a clinical manager and a
     health info manager" -> "What is a clinical manager?", "What is a health info
     manager?"; "work for a hospital or for the government?" -> the pay in each). Empty
@@ -88,7 +88,9 @@ def compared(question: str) -> list[str]:
     choosing = _CHOOSING.search(question) or "pay" in asked_terms
     m = _WORKPLACES.search(question) if choosing else None
     sides = [m["a"], m["b"]] if m else []
-    if not sides or any(len(side.split()) > MAX_SIDE_WORDS // 2 for side in sides):
+    # Two things to study ("major in nursing or health administration") are no workplaces:
+    # each side must name one (``workplace``: a row of the profile's tables names it).
+    if not sides or any(len(side.split()) > MAX_SIDE_WORDS // 2 or not workplace(side) for side in sides):
         return []
     return [f"What is the median annual wage in {side.strip()}?" for side in sides]
 
