@@ -663,3 +663,10 @@ def test_is_that_the_same_thing_asks_for_the_other_names(bot: CareerBot) -> None
     got = bot.ask("i keep seeing 'healthcare administrator' on job boards, is that the same thing as a "
                   "medical and health services manager?")
     assert "also called healthcare executives or healthcare administrators" in " ".join(got.text.split())
+
+
+def test_this_job_names_the_occupation_unless_jobs_are_counted(bot: CareerBot) -> None:
+    """"for this job" weighs as context, so the skills answer "what skills do you need for
+    this job?", not a duty that says "work"; "how many people have this job?" counts jobs."""
+    assert "Analytical skills" in bot.ask("what skills do you need for this job").text
+    assert "480,700" in bot.ask("how many people have this job?").text

@@ -71,6 +71,9 @@ def test_slips_of_function_words_are_those_words() -> None:
     assert index.correct("ther") == "the"
     assert index.correct("docs") == "docs"
     assert index.correct("form") == "form"
+    # a short word is a function word with a letter dropped, when far more frequent
+    assert [index.correct(w) for w in ("hw", "wat", "jus", "wen")] == ["how", "what", "just", "when"]
+    assert [index.correct(w) for w in ("hr", "rn", "ur", "ppl")] == ["hr", "rn", "ur", "ppl"]
 
 
 def test_which_words_can_name_a_thing() -> None:

@@ -229,3 +229,4 @@ def test_an_ordinal_follow_up_names_the_item_of_the_last_list() -> None:
     assert list_items(prose) == kinds
     assert resolved("what do they earn in the first year?", prose) == "what do they earn in the first year?"
     assert resolved("what about the fifth one?", prose) == "what about the fifth one?"
+

@@ -62,6 +62,9 @@ _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DESCRIBED = re.compile(r"\b(?:ones?|those|people|managers)\s+(?:(?:who|that)\s+(\w+)|(\w+ing))\b", re.I)
 """A verb that says which people are meant ("the ones working for the government", "those
 who work in hospitals"): it names a group, not the kind of fact asked about them."""
+_THIS_JOB = re.compile(r"\b(?:this|that|the)\s+(job)\b", re.I)
+_JOB = re.compile(r"\bjobs?\b", re.I)
+_COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 _SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
 """"the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
 "most of them" or "the most common"."""
@@ -318,6 +321,10 @@ def analyse(
     asking = set(words_of(asking_sentence(text)))
     q.context = {stem(w) for t in words if t not in asking for w in _compound(fixed[t], keywords)}
     q.context -= {stem(w) for t in asking for w in _compound(fixed.get(t, t), keywords)}
+    if not _COUNTS.search(text) and len(_JOB.findall(text)) == len(_THIS_JOB.findall(text)):
+        # "what skills do you need for this job?" names the occupation, not employment (a
+        # count: "how many people have this job?"): the word weighs as context does.
+        q.context |= {stem(w) for m in _THIS_JOB.finditer(text) for w in _compound(m.group(1), keywords)}
     # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
     # is context for the question, not a thing it asks the profile about.
     mine = _about_me(text) - claimed(text)

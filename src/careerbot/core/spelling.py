@@ -34,6 +34,8 @@ FUNCTION_TYPO_ZIPF = 4.0
 """A word rarer than this (Zipf) may be a slip of a function word ("manny", "thier")."""
 FUNCTION_MARGIN = 2.0
 """How much more frequent (Zipf; 2.0 is 100 times) that function word must be."""
+SHORT_MARGIN = 2.5
+"""The same for a word of two or three letters, which a slip is likelier to hit by chance."""
 
 
 def by_initial(words: Iterable[str]) -> dict[str, list[str]]:
@@ -90,7 +92,7 @@ def function_word(word: str) -> str | None:
     -> "their", "ther" -> "the"), else None. Such slips are often ordinary words
     themselves (a name, "manny"), so the test of a common word does not keep them: the
     function word, one slip away with the same first letter, is far more frequent."""
-    if len(word) < MIN_LENGTH or not word.isalpha() or word in STOPWORDS:
+    if len(word) < 2 or not word.isalpha() or word in STOPWORDS:
         return None
     from rapidfuzz.distance import DamerauLevenshtein
     from wordfreq import zipf_frequency
@@ -98,6 +100,13 @@ def function_word(word: str) -> str | None:
     own = zipf_frequency(word, "en")
     if own >= FUNCTION_TYPO_ZIPF:
         return None
+    if len(word) < MIN_LENGTH:
+        # A short word is only a function word with a letter dropped ("hw", "wat", "jus"),
+        # and far more frequent than that: "hr" stays hours, "rn" right now.
+        dropped = [w for w in STOPWORDS if len(w) == len(word) + 1 and w[0] == word[0]
+                   and any(w[:i] + w[i + 1:] == word for i in range(1, len(w)))]
+        best = max(dropped, key=lambda w: zipf_frequency(w, "en"), default=None)
+        return best if best and zipf_frequency(best, "en") >= own + SHORT_MARGIN else None
     # A letter added, dropped or swapped ("manny", "wich", "thier"); not one changed: "a
     # group of docs" is no "does".
     near = [w for w in STOPWORDS if w[:1] == word[0] and w.isalpha()
@@ -115,11 +124,11 @@ def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -
     Otherwise the most similar dictionary word wins (fewest slips, then corpus words, then
     frequent words), when it is far more frequent than the word as typed ("goverment").
     """
-    if len(word) < MIN_LENGTH or not word.isalpha():
-        return word
     slip = function_word(word)
     if slip:
         return slip
+    if len(word) < MIN_LENGTH or not word.isalpha():
+        return word
     clipped = unvowelled(word, corpus, df) or expand_clipping(word, corpus, df)
     if clipped or is_common(word):
         return clipped or word
