@@ -171,7 +171,7 @@ def test_amounts_in_thousands_are_figures_but_plans_named_by_digits_are_not() ->
 
 
 def test_best_or_worst_said_of_pay_asks_for_an_end_of_it() -> None:
-    from careerbot.core.question import superlatives
+    from careerbot.core.forms import superlatives
 
     assert superlatives("what's the worst pay you could expect?") == ["low"]
     assert superlatives("which industry has the best-paying jobs?") == ["high"]

@@ -9,6 +9,7 @@ reads the rest of a question (its terms, names, gaps and history).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,21 @@ def thousands_spelt(text: str) -> str:
         return f"${round(float(digits) * 1000):,}"
 
     return _THOUSANDS.sub(spelt, text)
+
+
+_SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
+""""the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
+"most of them" or "the most common"."""
+_JUDGED_PAY = re.compile(r"\b(best|worst)[- ](?:paid|paying|pay|salary|salaries|wages?|money)\b", re.I)
+""""best" or "worst" said of pay: its highest or lowest figure."""
+
+
+def superlatives(text: str) -> list[str]:
+    """The extremes "the most" / "the least" said of a verb, or "best" / "worst" said of
+    pay ("the worst pay you could expect"), ask for: "high", "low"."""
+    extreme = {"most": "high", "least": "low", "best": "high", "worst": "low"}
+    return [extreme[m.group(1).lower()]
+            for m in itertools.chain(_SUPERLATIVE.finditer(text), _JUDGED_PAY.finditer(text))]
 
 
 class AnswerType(StrEnum):

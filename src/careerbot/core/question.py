@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from careerbot.core.forms import AnswerType, answer_type, quantities, thousands_spelt
+from careerbot.core.forms import AnswerType, answer_type, quantities, superlatives, thousands_spelt
 from careerbot.core.keywords import KeywordIndex
 from careerbot.core.lexicon import (
     ABOUT_ME,
@@ -47,7 +47,7 @@ from careerbot.core.lexicon import (
 )
 from careerbot.core.reference import resolved
 from careerbot.core.spelling import function_word
-from careerbot.core.wording import judged, modifier_parts, told_to
+from careerbot.core.wording import judged, modifier_parts, naming_the_job, told_to
 
 MIN_CLASSIFIED = 3
 """Fewest words left for a message without its chatter to be classified instead."""
@@ -62,14 +62,6 @@ _THEY = re.compile(r"\b(they|them)\b", re.I)
 _DESCRIBED = re.compile(r"\b(?:ones?|those|people|managers)\s+(?:(?:who|that)\s+(\w+)|(\w+ing))\b", re.I)
 """A verb that says which people are meant ("the ones working for the government", "those
 who work in hospitals"): it names a group, not the kind of fact asked about them."""
-_THIS_JOB = re.compile(r"\b(?:this|that|the)\s+(job)\b", re.I)
-_JOB = re.compile(r"\bjobs?\b", re.I)
-_COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
-_SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
-""""the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
-"most of them" or "the most common"."""
-_JUDGED_PAY = re.compile(r"\b(best|worst)[- ](?:paid|paying|pay|salary|salaries|wages?|money)\b", re.I)
-""""best" or "worst" said of pay: its highest or lowest figure."""
 _DISTRIBUTIVE = re.compile(r"\b(each|both)\b\s*[?.!]?\s*$", re.I)
 _OWN_ASK = re.compile(r"\b(what|which|how|where|when|who|why)\b(?!\s+(about|of|else)\b)|"
                       r"^\W*(can|could|do|does|did|is|are|will|would|should)\s+(they|it|i|you|he|she)\b",
@@ -240,14 +232,6 @@ def asking_clause(text: str) -> set[str]:
     return set(term_set(clause[wh.start():] if wh else clause))
 
 
-def superlatives(text: str) -> list[str]:
-    """The extremes "the most" / "the least" said of a verb, or "best" / "worst" said of
-    pay ("the worst pay you could expect"), ask for: "high", "low"."""
-    extreme = {"most": "high", "least": "low", "best": "high", "worst": "low"}
-    return [extreme[m.group(1).lower()]
-            for m in itertools.chain(_SUPERLATIVE.finditer(text), _JUDGED_PAY.finditer(text))]
-
-
 def analyse(
     question: str,
     history: Sequence[tuple[str, str]],
@@ -321,10 +305,7 @@ def analyse(
     asking = set(words_of(asking_sentence(text)))
     q.context = {stem(w) for t in words if t not in asking for w in _compound(fixed[t], keywords)}
     q.context -= {stem(w) for t in asking for w in _compound(fixed.get(t, t), keywords)}
-    if not _COUNTS.search(text) and len(_JOB.findall(text)) == len(_THIS_JOB.findall(text)):
-        # "what skills do you need for this job?" names the occupation, not employment (a
-        # count: "how many people have this job?"): the word weighs as context does.
-        q.context |= {stem(w) for m in _THIS_JOB.finditer(text) for w in _compound(m.group(1), keywords)}
+    q.context |= {stem(w) for word in naming_the_job(text) for w in _compound(word, keywords)}
     # What the user says of themselves ("I'm kind of an introvert but I love spreadsheets")
     # is context for the question, not a thing it asks the profile about.
     mine = _about_me(text) - claimed(text)

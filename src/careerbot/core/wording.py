@@ -1,7 +1,7 @@
 """Words of a message that are its wording, not things it asks the profile about: a noun
 that judges what the user told, a word set against what is asked, whom the user tells,
-the parts of a hyphenated modifier. None of them names a gap or a figure the profile
-lacks.
+the parts of a hyphenated modifier, "this job" for the occupation. None of them names a
+gap or a figure the profile lacks.
 
 Pure: regular expressions over the message; :mod:`careerbot.core.question` reads them.
 """
@@ -23,6 +23,9 @@ _TOLD = re.compile(
     r"\b(?:tell|show|explain\s+to|advise|pitch\s+(?:it|this)\s+to)\s+(?:my\s+|our\s+|the\s+)?([a-z]+)", re.I)
 """Whom a user tells ("what can I tell students to expect?"): the people a counsellor or a
 parent advises, not a thing the profile must give figures for."""
+_THIS_JOB = re.compile(r"\b(?:this|that|the)\s+(job)\b", re.I)
+_JOB = re.compile(r"\bjobs?\b", re.I)
+_COUNTS = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 _MODIFIER = re.compile(r"\b([A-Za-z]+(?:-[A-Za-z]+)+)(?=\s+[A-Za-z])")
 """A hyphenated compound before a word ("hands-on experience"): it describes that word;
 its parts name nothing of their own."""
@@ -46,4 +49,15 @@ def modifier_parts(text: str) -> set[str]:
     return {p.lower() for m in _MODIFIER.finditer(text) for p in m.group(1).split("-")}
 
 
-__all__ = ["judged", "modifier_parts", "told_to"]
+
+
+def naming_the_job(text: str) -> list[str]:
+    """The word "job" where it names the occupation ("what skills do you need for this
+    job?"): what is asked is of the occupation, not of employment; none when jobs are
+    counted ("how many people have this job?") or named otherwise ("jobs")."""
+    if _COUNTS.search(text) or len(_JOB.findall(text)) != len(_THIS_JOB.findall(text)):
+        return []
+    return [m.group(1) for m in _THIS_JOB.finditer(text)]
+
+
+__all__ = ["judged", "modifier_parts", "naming_the_job", "told_to"]
