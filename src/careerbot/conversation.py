@@ -56,14 +56,14 @@ _POINTS_BACK = re.compile(r"\b(?:it|that|this|one)\b(?!\s+(?:is|are|was|be)\b)",
 take to earn?"); not an "it" that opens a clause of its own ("it is")."""
 
 
-def search(live: Live, q: Query, vector: Any = None, named: bool = True) -> list[Document]:
+def search(live: Live, q: Query, vector: Any = None, by_words: bool = True) -> list[Document]:
     """The passages for a question (its embedding reused when the search text is its own).
 
     A question that uses no word of the profile and is about it by meaning alone ("how
-    many people actually do this") is searched for as about the occupation (``named``
+    many people actually do this") is searched for as about the occupation (``by_words``
     False): every passage names it, and the question's own words match none.
     """
-    text = q.retrieval_text if named else f"{live.title}: {q.retrieval_text}"
+    text = q.retrieval_text if by_words else f"{live.title}: {q.retrieval_text}"
     return live.retriever.search(text, vector if text == q.text else None)
 
 
@@ -102,8 +102,9 @@ class Conversation:
             else:
                 asked.append(self.turn(live, part, [*turns, (before, "")] if before else turns)[0])
         answers = [a for a in asked if a.kind == "answer"]
-        if not answers and any(a.kind == "refusal" for a in asked):
-            return next(a for a in asked if a.kind == "refusal"), True
+        refusals = [a for a in asked if a.kind == "refusal"]
+        if not answers and refusals:
+            return refusals[0], True
         answers[:0] = [whole] if whole.kind == "answer" and not sides else []
         if not answers:
             return whole, True

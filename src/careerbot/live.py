@@ -63,13 +63,12 @@ class Live:
         return self._acronyms
 
     def names_a_row(self, words: str) -> bool:
-        """Whether a word of ``words`` the profile uses (its name aside) is one of a table's
+        """Whether a word of ``words`` (the profile's name aside) is one of a table's
         rows ("nursing homes": "Nursing and residential care facilities"): a workplace the
         profile gives figures for, not a field of study ("health administration")."""
         if self._rows is None:
             self._rows = set(terms(" ".join(c.text for c in self.index.chunks if c.kind == "row")))
-        knows = self.retriever.keywords.knows
-        return any(t in self._rows for t in terms(words) if knows(t) and t not in self.subject)
+        return any(t in self._rows for t in terms(words) if t not in self.subject)
 
     def uses_a_word_like(self, word: str, embeddings: LocalEmbeddings) -> bool:
         """Whether the profile uses a word meaning nearly the same ("big" -> "large"):

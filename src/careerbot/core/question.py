@@ -199,10 +199,10 @@ _CLAUSE_BREAK = re.compile(r"[,;:.!?]\s|\s[-–—]+\s")
 how many hours ...")."""
 
 
-_ASKS = re.compile(r"\b(how|what|which|who|whose|where|when|why|do|does|did|is|are|can|could|would|"
-                   r"will|should)\b", re.I)
+_WH = "how|what|which|who|whose|where|when|why"
+_ASKS = re.compile(rf"\b({_WH}|do|does|did|is|are|can|could|would|will|should)\b", re.I)
 """A question word or an auxiliary that opens a question: the clause that has one asks."""
-_WH_WORD = re.compile(r"\b(?:how|what|which|who|whose|where|when|why)\b", re.I)
+_WH_WORD = re.compile(rf"\b(?:{_WH})\b", re.I)
 
 
 def claimed(text: str) -> set[str]:

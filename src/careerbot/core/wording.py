@@ -49,8 +49,6 @@ def modifier_parts(text: str) -> set[str]:
     return {p.lower() for m in _MODIFIER.finditer(text) for p in m.group(1).split("-")}
 
 
-
-
 def naming_the_job(text: str) -> list[str]:
     """The word "job" where it names the occupation ("what skills do you need for this
     job?"): what is asked is of the occupation, not of employment; none when jobs are
