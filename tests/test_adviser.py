@@ -670,3 +670,18 @@ def test_this_job_names_the_occupation_unless_jobs_are_counted(bot: CareerBot) -
     this job?", not a duty that says "work"; "how many people have this job?" counts jobs."""
     assert "Analytical skills" in bot.ask("what skills do you need for this job").text
     assert "480,700" in bot.ask("how many people have this job?").text
+
+
+def test_a_question_the_profile_never_answers_is_refused_though_it_uses_its_words(bot: CareerBot) -> None:
+    # Every word is one the profile uses; by meaning each is a question it never answers.
+    for question, asked in [
+        ("what's the top college for a master's degree in health administration?", "what's the top college"),
+        ("what percentage of these managers work part time?", "what percentage of these managers work"),
+        ("what careers are similar to this one?", "what careers are similar to this one"),
+    ]:
+        answer = bot.ask(question)
+        assert answer.kind == "refusal" and not answer.citations, question
+        assert f"it does not say {asked}" in answer.text, answer.text
+    # A near question it does answer is still answered.
+    answer = bot.ask("what share of these managers work in hospitals?")
+    assert answer.kind == "answer" and "30%" in answer.text

@@ -14,7 +14,7 @@ from functools import partial
 from string import Template
 
 from careerbot import resources
-from careerbot.core.lexicon import ABOUT_ME, EXAMPLES, INTENTS, MARKER, terms
+from careerbot.core.lexicon import ABOUT_ME, EXAMPLES, INTENTS, MARKER, WH_WORDS, terms
 from careerbot.result import Answer, Citation
 
 _ASKS = (r"(?:how|what|what's|whats|where|when|which|who|why|whom|is|are|do|does|did|can|could|will|"
@@ -25,7 +25,7 @@ _PARTS = re.compile(rf"(?<=\?)\s+(?=\S)|,?\s+(?:and(?:\s+also)?|also|plus)\s+(?:
 """Where a message's parts meet: after a "?", or before a question word after "and" (an
 adverb between: "and roughly how many ...?") or a comma."""
 _ASKING = re.compile(_ASKS, re.I)
-_WH = r"(?:how|what|where|when|which|who|why)"
+_WH = rf"(?:{WH_WORDS})"
 _ASKED_AFTER = re.compile(
     rf"(?<![,\w])\s+{_WH}\b|,\s*{_WH}\s+(?:do|does|did|is|are|can|could|should|would|will)\s+"
     r"(?:i|you|they|we|he|she|it|these|those|the)\b", re.I)

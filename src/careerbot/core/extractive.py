@@ -52,6 +52,7 @@ from careerbot.core.refusal import (
     RELATED_MIN,
     beside_known,
     gap_reason,
+    not_said,
     quote_list,
     refusal,
     refusal_reason,
@@ -237,15 +238,19 @@ def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbour
 
 
 def gap(
-    q: Query, docs: Sequence[Document], keywords: KeywordIndex, title: str, sections: Sequence[str]
+    q: Query, docs: Sequence[Document], keywords: KeywordIndex, title: str, sections: Sequence[str],
+    sure: bool = False,
 ) -> Answer | None:
     """The refusal of a question of a kind the profile never answers (benefits, remote
     work, schools...), naming the words it uses that the profile never does and the closest
     sections search found; None when it uses none (then it is no gap: "are they ever on
-    call during the weekend?" is near "do they get paid overtime when on call?")."""
+    call during the weekend?" is near "do they get paid overtime when on call?"), unless
+    ``sure``: then what it asks is named as the profile does not answer it."""
     lacking = unsaid(q, keywords)
     near = [str(d.metadata["section"]) for d in docs] + list(sections)
-    return refusal(gap_reason(lacking), title, near) if lacking else None
+    if lacking:
+        return refusal(gap_reason(lacking), title, near)
+    return refusal(not_said(q), title, near) if sure else None
 
 
 def answer(

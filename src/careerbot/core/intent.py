@@ -50,6 +50,12 @@ GAP_MIN = 0.5
 """Cosine to the nearest gap example needed to refuse a question as one the profile never answers."""
 GAP_MARGIN = 0.06
 """How much nearer a gap example must be than any example of another label."""
+GAP_SURE = 0.8
+"""Cosine to a gap example at which a question is one the profile never answers though
+every word it uses is the profile's ("what's the best college for a master's in health
+administration?", "what percentage of them work part time?")."""
+GAP_SURE_MARGIN = 0.1
+"""How much nearer than any other example that gap example must then be."""
 OFFTOPIC_STRONG = 0.6
 """Cosine to the nearest off-topic example above which a message is declined anyway."""
 ASKS_PROFILE = 0.55
@@ -116,6 +122,12 @@ class Intent:
         """Asks what a profile of this kind never says ("do they get bonuses?"), clearly
         nearer such an example than a question the profile answers."""
         return self.gap >= GAP_MIN and self.gap_margin >= GAP_MARGIN
+
+    @property
+    def surely_never_answered(self) -> bool:
+        """So close to a question the profile never answers, and so much closer than to
+        any it does, that no word it lacks is needed to tell."""
+        return self.gap >= GAP_SURE and self.gap_margin >= GAP_SURE_MARGIN
 
     @property
     def asks_profile(self) -> bool:

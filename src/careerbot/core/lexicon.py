@@ -64,6 +64,9 @@ INTENTS = frozenset(
      "advance", "quality", "interest", "require"}
 )
 """Concepts that name the kind of fact asked for."""
+WH_WORDS = "how|what|which|who|whose|where|when|why"
+"""The question words, as a regular expression's alternatives: one spelling for every
+pattern that finds where a question opens."""
 EXTREMES = frozenset({"high", "low"})
 """Concepts that ask for an end of a range ("the highest", "pays the least"): a measure of
 the fact asked for, not a thing of their own."""

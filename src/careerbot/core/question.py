@@ -27,6 +27,7 @@ from careerbot.core.lexicon import (
     OCCUPATIONS,
     SENTENCE_BREAK,
     STOPWORDS,
+    WH_WORDS,
     asked_property,
     dictionary_noun,
     inflected,
@@ -199,10 +200,9 @@ _CLAUSE_BREAK = re.compile(r"[,;:.!?]\s|\s[-–—]+\s")
 how many hours ...")."""
 
 
-_WH = "how|what|which|who|whose|where|when|why"
-_ASKS = re.compile(rf"\b({_WH}|do|does|did|is|are|can|could|would|will|should)\b", re.I)
+_ASKS = re.compile(rf"\b({WH_WORDS}|do|does|did|is|are|can|could|would|will|should)\b", re.I)
 """A question word or an auxiliary that opens a question: the clause that has one asks."""
-_WH_WORD = re.compile(rf"\b(?:{_WH})\b", re.I)
+_WH_WORD = re.compile(rf"\b(?:{WH_WORDS})\b", re.I)
 
 
 def claimed(text: str) -> set[str]:

@@ -24,6 +24,7 @@ from careerbot.core.lexicon import (
     NAMED_BY_DIGITS,
     SENTENCE_BREAK,
     STOPWORDS,
+    WH_WORDS,
     dictionary_noun,
     is_number,
     is_year,
@@ -132,6 +133,18 @@ def gap_reason(words: Sequence[str]) -> str:
     return f"it never mentions {quote_list(words)}"
 
 
+_REPORTED = re.compile(rf"\b(?:{WH_WORDS})\b.*", re.I)
+
+
+def not_said(q: Query) -> str:
+    """Why a question the profile never answers, though it uses only words the profile
+    uses, is refused: what it asks, reported ("it does not say what percentage of them work
+    part time"), or quoted when it asks with no question word."""
+    asked = asking_sentence(q.text).strip().rstrip("?!. ")
+    reported = _REPORTED.search(asked)
+    return f"it does not say {reported.group(0)}" if reported else f"it does not answer “{asked}?”"
+
+
 _LIKENED = re.compile(r"\b(?:like|unlike)\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.I)
 """A word after "like": what the subject is likened to. Not after "than" or "versus": those
 compare ("earn more than nurses?", "pay versus nurses") and need the other's facts."""
@@ -237,5 +250,5 @@ def refusal(
     return Answer(text=text, refused=True, notes=[f"refused: {reason}"], kind="refusal")
 
 
-__all__ = ["NOT_CLOSE", "NO_MATCH", "RELATED_MIN", "beside_known", "gap_reason", "names_a_gap", "quote_list",
-           "refusal", "refusal_reason", "related", "unnamed_thing", "unsaid"]
+__all__ = ["NOT_CLOSE", "NO_MATCH", "RELATED_MIN", "beside_known", "gap_reason", "names_a_gap", "not_said",
+           "quote_list", "refusal", "refusal_reason", "related", "unnamed_thing", "unsaid"]
