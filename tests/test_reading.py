@@ -244,6 +244,11 @@ def test_the_most_said_of_a_verb_asks_for_one_row_a_plural_for_the_table(bot: Ca
     assert "30%" in got.text and "Outpatient care centers: 7%" in got.text
     got = bot.ask("where do most of them work?")  # most of them: no superlative
     assert "Offices of physicians: 12%" in got.text
+    # Rows chosen in the plural ("which settings"), though the lead says "employers": the table.
+    got = bot.ask("which settings employ the most of these managers?")
+    assert "30%" in got.text and "Outpatient care centers: 7%" in got.text
+    got = bot.ask("which industries pay the best?")
+    assert "$119,450" in got.text and "$83,550" in got.text
 
 
 def test_what_drives_a_fact_just_given_is_asked_for_its_reasons(bot: CareerBot) -> None:

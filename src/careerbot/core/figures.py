@@ -88,14 +88,18 @@ def _chooser(asking: str) -> str:
 def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
     """A question asks which row of a table is the highest or lowest ("which employer pays
     the most?"), not the table ordered by it ("who are the biggest employers?": the noun
-    the table's lead names is asked for in the plural). With ``which``, only a question
-    asking which does (not "what's the top pay like?")."""
+    the table's lead names, or the rows are chosen as, is asked for in the plural). With
+    ``which``, only a question asking which does (not "what's the top pay like?")."""
     asking = asking_sentence(q.text)
     if not EXTREMES & set(q.terms) or which and not _WHICH.search(asking):
         return False  # "what's the top pay like?" asks for no row
     named = term_set(lead) - q.subject  # "managers" names the people, not the rows
     # "which of the top industries ...?" chooses one of them: that plural asks for no table.
-    return not any(stem(w) in named for w in plural_nouns(_chooser(asking)))
+    chooser = _chooser(asking)
+    # Nor does a plural the rows are chosen as ("which industries employ the most?"), though
+    # the lead names them otherwise ("the largest employers").
+    rows = {m.group(1).lower() for m in _WHICH_NOUN.finditer(chooser)}
+    return not any(stem(w) in named or w in rows and stem(w) not in q.subject for w in plural_nouns(chooser))
 
 
 _WHICH_NOUN = re.compile(r"\b(?:which|what\s+(?:kind|type|sort)s?\s+of)\s+([a-z]+)", re.I)
