@@ -180,8 +180,15 @@ class Conversation:
                 label = intent.label if chat else "decline"
                 examples = [s for s, _ in self.suggestions()]
                 return reply(label, live.title, examples, live.sections), False
-        gap = extractive.gap(q, docs, live.retriever.keywords, live.title, live.sections,
-                             intent.surely_never_answered) if intent.never_answered and topic else None
+        gap = extractive.gap(q, docs, live.retriever.keywords, live.title, live.sections) \
+            if intent.never_answered and topic else None
+        if gap is None and intent.surely_never_answered and topic:
+            # Surely a question the profile never answers, though it uses only the profile's
+            # words: refused as the answerer would refuse it ("which state ...?": by place),
+            # else for what it asks.
+            plain_answer = extract(live, q, docs)
+            gap = plain_answer if plain_answer.refused else extractive.not_answered(
+                q, docs, live.title, live.sections)
         if gap is not None:
             return gap, False
         # "what job outlook figures can I give?", "the pay stats": every figure of that

@@ -238,19 +238,25 @@ def _continuation(best: Candidate, picks: list[Candidate], neighbours: Neighbour
 
 
 def gap(
-    q: Query, docs: Sequence[Document], keywords: KeywordIndex, title: str, sections: Sequence[str],
-    sure: bool = False,
+    q: Query, docs: Sequence[Document], keywords: KeywordIndex, title: str, sections: Sequence[str]
 ) -> Answer | None:
     """The refusal of a question of a kind the profile never answers (benefits, remote
     work, schools...), naming the words it uses that the profile never does and the closest
     sections search found; None when it uses none (then it is no gap: "are they ever on
-    call during the weekend?" is near "do they get paid overtime when on call?"), unless
-    ``sure``: then what it asks is named as the profile does not answer it."""
+    call during the weekend?" is near "do they get paid overtime when on call?")."""
     lacking = unsaid(q, keywords)
-    near = [str(d.metadata["section"]) for d in docs] + list(sections)
-    if lacking:
-        return refusal(gap_reason(lacking), title, near)
-    return refusal(not_said(q), title, near) if sure else None
+    return refusal(gap_reason(lacking), title, _nearest(docs, sections)) if lacking else None
+
+
+def not_answered(q: Query, docs: Sequence[Document], title: str, sections: Sequence[str]) -> Answer:
+    """The refusal of a question the profile surely never answers though every word it uses
+    is the profile's ("what percentage of them work part time?"): what it asks, reported."""
+    return refusal(not_said(q), title, _nearest(docs, sections))
+
+
+def _nearest(docs: Sequence[Document], sections: Sequence[str]) -> list[str]:
+    """The sections search found, nearest first, then the profile's."""
+    return [str(d.metadata["section"]) for d in docs] + list(sections)
 
 
 def answer(

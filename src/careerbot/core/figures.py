@@ -102,13 +102,14 @@ def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
     return not any(stem(w) in named or w in rows and stem(w) not in q.subject for w in plural_nouns(chooser))
 
 
-_WHICH_NOUN = re.compile(r"\b(?:which|what\s+(?:kind|type|sort)s?\s+of)\s+([a-z]+)", re.I)
+_SORT_OF = r"\s+(?:kind|type|sort)s?\s+of"
+_WHICH_NOUN = re.compile(rf"\b(?:which(?:{_SORT_OF})?|what{_SORT_OF})\s+([a-z]+)", re.I)
 
 
 def chosen_among(text: str) -> set[str]:
-    """The noun after "which" or "what kind of" ("which place pays the least?"): the kind
-    of thing the answer names, a row or an item, not a thing a figure must be given for
-    ("which pays" has none)."""
+    """The noun after "which", "which kind of" or "what kind of" ("which place pays the
+    least?"): the kind of thing the answer names, a row or an item, not a thing a figure
+    must be given for ("which pays" has none)."""
     said = {m.group(1).lower() for m in _WHICH_NOUN.finditer(text)}
     return {stem(w) for w in said if not inflected(w, "VERB")} - STOPWORDS
 

@@ -49,15 +49,17 @@ def thousands_spelt(text: str) -> str:
 _SUPERLATIVE = re.compile(r"\bthe\s+(most|least)\b(?=\s*(?:[?.!,;]|$|money\b|in\b|at\b|of all\b))", re.I)
 """"the most" said of a verb ("which employer pays the most?"): the highest figure, unlike
 "most of them" or "the most common"."""
-_JUDGED_PAY = re.compile(r"\b(best|worst)[- ](?:paid|paying|pay|salary|salaries|wages?|money)\b", re.I)
-""""best" or "worst" said of pay: its highest or lowest figure."""
+_JUDGED_PAY = re.compile(r"\b(best|worst)[- ](?:paid|paying|pay|salary|salaries|wages?|money)\b"
+                         r"|\b(?:pays?|paid|paying)\s+(?:\w+\s+)?the\s+(best|worst)\b", re.I)
+""""best" or "worst" said of pay, before it or after it ("which place pays the worst?"): its
+highest or lowest figure."""
 
 
 def superlatives(text: str) -> list[str]:
     """The extremes "the most" / "the least" said of a verb, or "best" / "worst" said of
     pay ("the worst pay you could expect"), ask for: "high", "low"."""
     extreme = {"most": "high", "least": "low", "best": "high", "worst": "low"}
-    return [extreme[m.group(1).lower()]
+    return [extreme[(m.group(1) or m.group(2)).lower()]
             for m in itertools.chain(_SUPERLATIVE.finditer(text), _JUDGED_PAY.finditer(text))]
 
 

@@ -142,7 +142,9 @@ def not_said(q: Query) -> str:
     part time"), or quoted when it asks with no question word."""
     asked = asking_sentence(q.text).strip().rstrip("?!. ")
     reported = _REPORTED.search(asked)
-    return f"it does not say {reported.group(0)}" if reported else f"it does not answer “{asked}?”"
+    if reported is None:
+        return f"it does not answer “{asked}?”"
+    return f"it does not say {reported.group(0)[0].lower()}{reported.group(0)[1:]}"
 
 
 _LIKENED = re.compile(r"\b(?:like|unlike)\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.I)
