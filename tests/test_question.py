@@ -182,19 +182,6 @@ def test_best_or_worst_said_of_pay_asks_for_an_end_of_it() -> None:
     assert superlatives("which school is the best?") == []
 
 
-def test_a_word_the_stemmer_cuts_like_a_filler_is_a_term_of_its_own() -> None:
-    from careerbot.core.lexicon import GENERIC_STEMS, stem
-
-    # "personality" is no "person", "ratings" no "rate", "importance" no "important" ...
-    for word, filler in [("personality", "person"), ("ratings", "rates"), ("importance", "important")]:
-        assert stem(word) != stem(filler) and stem(word) not in GENERIC_STEMS, word
-    assert stem("personalities") == stem("personality")
-    # ... but a form of a filler ("expected", "details") or a word it derives from ("current"
-    # of "currently") is still one.
-    for word, filler in [("expected", "expect"), ("details", "detail"), ("current", "currently")]:
-        assert stem(word) == stem(filler), word
-
-
 def test_without_topic_keeps_what_a_message_asks_the_bot_to_do() -> None:
     from careerbot.core.question import without_topic
     knows = {"hospital", "pay"}.__contains__

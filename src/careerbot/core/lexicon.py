@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -49,11 +49,11 @@ CONCEPTS = resources.classes("concepts")
 _CONCEPT_OF = {w: c for c, words in CONCEPTS.items() for w in words}
 CONCEPT_WORDS = frozenset(_CONCEPT_OF)
 """Every word a concept class lists."""
-TERMS_VERSION = "6"
+TERMS_VERSION = "4"
 """Bump when :func:`terms` changes how it makes terms (2: "the most" ranks; 3: "do ... do";
-4: "do the following"; 5, 6: a word is not a filler for sharing a filler's stem)."""
+4: "do the following")."""
 LEXICON = hashlib.sha256("\0".join(
-    [TERMS_VERSION, *(resources.read_text(f"data/{n}.txt") for n in ("concepts", "stopwords", "generic"))]
+    [TERMS_VERSION, *(resources.read_text(f"data/{name}.txt") for name in ("concepts", "stopwords"))]
 ).encode()).hexdigest()[:12]
 """Digest of the word lists that decide a passage's terms: the keyword index stored beside
 each version depends on them, so an index built with other lists is rebuilt."""
@@ -110,7 +110,6 @@ def canonical_number(raw: str) -> str:
 
 
 _STEMMER = snowballstemmer.stemmer("english")
-_FILLER_STEMS = frozenset(_STEMMER.stemWord(w) for w in GENERIC if w not in _CONCEPT_OF)
 
 
 @lru_cache(maxsize=50_000)
@@ -122,32 +121,7 @@ def stem(word: str) -> str:
     if word[:1].isdigit():
         return word
     stemmed = _STEMMER.stemWord(word)
-    if stemmed in _FILLER_STEMS and word not in GENERIC and _another_word(word, stemmed):
-        # The stemmer cuts "personality" to the filler "person" ("what kind of personality
-        # do you need?" asks of something): a word of its own is its own term, its lemma.
-        return min(_lemmas(word), key=len)
     return _CONCEPT_OF.get(stemmed, stemmed)
-
-
-def _lemmas(word: str) -> set[str]:
-    from lemminflect import getAllLemmas
-
-    return {word, *(lemma for lemmas in getAllLemmas(word).values() for lemma in lemmas)}
-
-
-@cache
-def _fillers_of(stemmed: str) -> tuple[frozenset[str], int]:
-    """The lemmas of the fillers the stemmer cuts to ``stemmed``, and the longest filler."""
-    fillers = [w for w in GENERIC if w not in _CONCEPT_OF and _STEMMER.stemWord(w) == stemmed]
-    return frozenset().union(*map(_lemmas, fillers)), max(map(len, fillers))
-
-
-def _another_word(word: str, stemmed: str) -> bool:
-    """Whether a word the stemmer cuts like a filler is a word of its own, derived from it
-    ("personality" of "person", "ratings" of "rate"), not a form of it ("expected",
-    "details") nor one the filler derives from ("current" of "currently")."""
-    lemmas, longest = _fillers_of(stemmed)
-    return len(word) > longest and not _lemmas(word) & lemmas
 
 
 @lru_cache(maxsize=8192)
