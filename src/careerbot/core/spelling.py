@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from careerbot.core.lexicon import STOPWORDS, is_common
+from careerbot.core.lexicon import STOPWORDS, is_common, stem
 
 MIN_LENGTH = 4
 """Shorter words are too ambiguous to correct ("ppl", "u")."""
@@ -122,7 +122,8 @@ def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -
     A slip of a function word is that word; words written without vowels and clippings
     expand next; an ordinary English word stays as typed ("form" is not "for").
     Otherwise the most similar dictionary word wins (fewest slips, then corpus words, then
-    frequent words), when it is far more frequent than the word as typed ("goverment").
+    frequent words), when it is far more frequent than the word as typed ("goverment");
+    else a corpus word whose stem is one slip from the word's ("acredits": "accreditation").
     """
     slip = function_word(word)
     if slip:
@@ -148,4 +149,28 @@ def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -
             score = bonus + zipf - EDIT_COST * edits
             if score > best_score:
                 best, best_score, best_zipf = candidate, score, zipf
-    return best if best_zipf >= zipf_frequency(word, "en") + MORE_FREQUENT else word
+    if best_zipf >= zipf_frequency(word, "en") + MORE_FREQUENT:
+        return best
+    return family_slip(word, corpus, df) or word
+
+
+FAMILY_MIN = 7
+"""Shortest word whose stem may be matched, slip for slip, with a corpus word's stem."""
+NO_WORD_ZIPF = 1.0
+"""A word rarer than this (Zipf) is no word of English: a name or a place never is."""
+
+
+def family_slip(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str | None:
+    """The corpus word of the family a misspelt form of a word the corpus never uses belongs
+    to ("acredits": the corpus says "accreditation"): one slip between their stems; the
+    most widespread such word, else None."""
+    from wordfreq import zipf_frequency
+
+    if len(word) < FAMILY_MIN or zipf_frequency(word, "en") >= NO_WORD_ZIPF:
+        return None
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    own = stem(word)
+    kin = [w for w in corpus.get(word[0], ())
+           if DamerauLevenshtein.distance(own, stem(w), score_cutoff=1) <= 1 and len(stem(w)) >= len(own)]
+    return max(kin, key=df, default=None)
