@@ -278,6 +278,8 @@ def test_shipped_question_files_are_valid(name):
         ('{"id": "x", "question": "?", "expected_facts": [], "history": [["a"]]}', "'history'"),
         ('{"id": "x", "question": "?", "expected_facts": [], "expected_section": 1}',
          "'expected_section'"),
+        ('{"id": "x", "question": "?", "expected_facts": [], "expected_section": ""}',
+         "'expected_section' must be a non-empty string, got an empty string (leave the key out"),
         ('{"id": "x", "question": "?", "expected_facts": [], "expect_section": "Pay"}',
          "unknown key(s) 'expect_section'"),
         ('{"id": "x", "question": "?", "expected_facts": ["a"], "answerable": false}',

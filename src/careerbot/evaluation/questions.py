@@ -114,6 +114,8 @@ _PROBLEMS = {
 
 
 def _json_type(value: Any) -> str:
+    if value == "" or value == []:  # "must be a non-empty string, got a string" says nothing
+        return "an empty " + ("string (leave the key out instead)" if value == "" else "array")
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
              int: "a number", float: "a number", type(None): "null"}
     return names.get(type(value), type(value).__name__)
