@@ -685,3 +685,13 @@ def test_a_question_the_profile_never_answers_is_refused_though_it_uses_its_word
     # A near question it does answer is still answered.
     answer = bot.ask("what share of these managers work in hospitals?")
     assert answer.kind == "answer" and "30%" in answer.text
+
+
+def test_more_examples_of_what_such_profiles_never_answer_refuse_by_meaning(bot: CareerBot) -> None:
+    # The second writer's gap examples (data/gaps.txt, round 13): a rating the profile never
+    # gives is refused, naming the word it never uses ...
+    answer = bot.ask("what's the job satisfaction score for health services managers?")
+    assert answer.kind == "refusal" and "satisfaction" in answer.text
+    # ... while the answerable near misses beside them keep their answers.
+    answer = bot.ask("do nursing home administrators need a license?")
+    assert answer.kind == "answer" and "All states require licensure" in answer.text
