@@ -77,7 +77,7 @@ test: install-test index
 	$(call conversation_gates,dev5,0.93,0.95,0.01,0.93,0.99)
 	$(call conversation_gates,dev6,0.92,0.96,0.01,0.99,0.99)
 	$(call conversation_gates,dev8,0.91,0.93,0.01,0.90,0.99)
-	$(call conversation_gates,dev9,0.87,0.89,0.01,0.87,0.99)
+	$(call conversation_gates,dev9,0.87,0.89,0.01,0.90,0.99)
 	$(BIN)/careerbot eval evals/dev7.jsonl --out evals/last-run/dev7 \
 		--fail-under fact_recall=0.82 --fail-under citation_support=0.89 \
 		--fail-under answerable_refused=0.04 --fail-under unanswerable_refused=0.86 \
@@ -89,7 +89,7 @@ test: install-test index
 		--fail-under dangling_openers=0
 	$(BIN)/careerbot eval evals/dev11.jsonl --out evals/last-run/dev11 \
 		--fail-under fact_recall=0.86 --fail-under citation_support=0.90 \
-		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.83 \
+		--fail-under answerable_refused=0.01 --fail-under unanswerable_refused=0.89 \
 		--fail-under smalltalk_handled=0.99 --fail-under forbidden_violations=1 \
 		--fail-under dangling_openers=0
 	# blind2 to blind6: run and reported, never read to change the code. blind6 is not
