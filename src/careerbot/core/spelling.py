@@ -157,13 +157,15 @@ def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -
 FAMILY_MIN = 7
 """Shortest word whose stem may be matched, slip for slip, with a corpus word's stem."""
 NO_WORD_ZIPF = 1.0
-"""A word rarer than this (Zipf) is no word of English: a name or a place never is."""
+"""A word rarer than this (Zipf: once in ten million words of English or less) is taken for
+a slip, not for a name or a place, which are as a rule more frequent ("texas", "kaiser")."""
 
 
 def family_slip(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str | None:
     """The corpus word of the family a misspelt form of a word the corpus never uses belongs
-    to ("acredits": the corpus says "accreditation"): one slip between their stems; the
-    most widespread such word, else None."""
+    to ("acredits": the corpus says "accreditation"): one slip between their stems, the
+    corpus word's stem no shorter (a longer form of the family, not a shorter word that
+    happens to be near); the most widespread such word, else None."""
     from wordfreq import zipf_frequency
 
     if len(word) < FAMILY_MIN or zipf_frequency(word, "en") >= NO_WORD_ZIPF:
