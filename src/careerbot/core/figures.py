@@ -98,8 +98,8 @@ def one_row_asked(q: Query, lead: str, which: bool = False) -> bool:
     chooser = _chooser(asking)
     # Nor does a plural the rows are chosen as ("which industries employ the most?"), though
     # the lead names them otherwise ("the largest employers").
-    rows = {m.group(1).lower() for m in _WHICH_NOUN.finditer(chooser)}
-    return not any(stem(w) in named or w in rows and stem(w) not in q.subject for w in plural_nouns(chooser))
+    named |= chosen_among(chooser) - q.subject
+    return not any(stem(w) in named for w in plural_nouns(chooser))
 
 
 _SORT_OF = r"\s+(?:kind|type|sort)s?\s+of"

@@ -67,6 +67,9 @@ INTENTS = frozenset(
 WH_WORDS = "how|what|which|who|whose|where|when|why"
 """The question words, as a regular expression's alternatives: one spelling for every
 pattern that finds where a question opens."""
+WH_WORD = re.compile(rf"\b(?:{WH_WORDS})\b", re.I)
+"""A question word: where a question reported inside a clause opens ("a senior asked me
+what they earn")."""
 EXTREMES = frozenset({"high", "low"})
 """Concepts that ask for an end of a range ("the highest", "pays the least"): a measure of
 the fact asked for, not a thing of their own."""

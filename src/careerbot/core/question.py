@@ -27,6 +27,7 @@ from careerbot.core.lexicon import (
     OCCUPATIONS,
     SENTENCE_BREAK,
     STOPWORDS,
+    WH_WORD,
     WH_WORDS,
     asked_property,
     dictionary_noun,
@@ -202,7 +203,6 @@ how many hours ...")."""
 
 _ASKS = re.compile(rf"\b({WH_WORDS}|do|does|did|is|are|can|could|would|will|should)\b", re.I)
 """A question word or an auxiliary that opens a question: the clause that has one asks."""
-_WH_WORD = re.compile(rf"\b(?:{WH_WORDS})\b", re.I)
 
 
 def claimed(text: str) -> set[str]:
@@ -228,7 +228,7 @@ def asking_clause(text: str) -> set[str]:
     clause = ([c for c in clauses if _ASKS.search(c)] or clauses)[-1]
     # A question reported inside a clause asks from its question word on: "a senior
     # asked me what they earn" asks nothing of seniors.
-    wh = None if _ASKS.match(clause.strip()) else _WH_WORD.search(clause)
+    wh = None if _ASKS.match(clause.strip()) else WH_WORD.search(clause)
     return set(term_set(clause[wh.start():] if wh else clause))
 
 

@@ -24,7 +24,7 @@ from careerbot.core.lexicon import (
     NAMED_BY_DIGITS,
     SENTENCE_BREAK,
     STOPWORDS,
-    WH_WORDS,
+    WH_WORD,
     dictionary_noun,
     is_number,
     is_year,
@@ -133,18 +133,15 @@ def gap_reason(words: Sequence[str]) -> str:
     return f"it never mentions {quote_list(words)}"
 
 
-_REPORTED = re.compile(rf"\b(?:{WH_WORDS})\b.*", re.I)
-
-
 def not_said(q: Query) -> str:
     """Why a question the profile never answers, though it uses only words the profile
     uses, is refused: what it asks, reported ("it does not say what percentage of them work
     part time"), or quoted when it asks with no question word."""
     asked = asking_sentence(q.text).strip().rstrip("?!. ")
-    reported = _REPORTED.search(asked)
-    if reported is None:
+    wh = WH_WORD.search(asked)
+    if wh is None:
         return f"it does not answer “{asked}?”"
-    return f"it does not say {reported.group(0)[0].lower()}{reported.group(0)[1:]}"
+    return f"it does not say {asked[wh.start()].lower()}{asked[wh.start() + 1:]}"
 
 
 _LIKENED = re.compile(r"\b(?:like|unlike)\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.I)
