@@ -19,13 +19,14 @@ from careerbot.core import extractive
 from careerbot.core.adviser import ADVICE_BUDGET, compared, merge, reply, split_parts
 from careerbot.core.forms import AnswerType, figures_of_topic
 from careerbot.core.intent import ADVICE, ADVICE_MIN, ASKED_ALREADY, OFFTOPIC, SMALLTALK, UNRELATED, Intent
-from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, is_number, terms
+from careerbot.core.lexicon import GENERIC_STEMS, INTENTS, SENTENCE_BREAK, is_number, terms, written_as_names
 from careerbot.core.question import (
     Query,
     analyse,
     asking_clause,
     asking_sentence,
     on_topic,
+    respell,
     unquoted,
     without_chatter,
     without_topic,
@@ -85,8 +86,10 @@ class Conversation:
         """The reply: whole and, for a multi-part question, part by part; and whether it is
         composed of several answers (advice or several parts)."""
         whole, advice = self.turn(live, question, turns)
-        sides = compared(question, live.names_a_row)  # a comparison is answered side by side, not as a whole
-        parts = sides or split_parts(question)
+        # Parts are found in the words meant ("hw much do they mak vs ..." compares pay).
+        spelt = respell(question, live.retriever.keywords, written_as_names(question))
+        sides = compared(spelt, live.names_a_row)  # a comparison is answered side by side, not as a whole
+        parts = sides or split_parts(spelt)
         if len(parts) < 2 or whole.kind in ("smalltalk", "decline"):
             return whole, advice
         # Each part is answered on its own; the whole question's answer stays for what no

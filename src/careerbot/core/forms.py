@@ -210,7 +210,8 @@ _COUNTING = re.compile(r"\bhow (many|much|big|fast|large)\b|\bnumber of\b|\baver
 FORMS: tuple[Form, ...] = (
     Form(AnswerType.REASON,
          _matches(r"^\s*(why|how come|y(?=\s+(?:is|are|do|does|did|would|will|should|can)\b))\b"
-                  r"|\bwhat(?:'s|’s|\s+is|\s+are)?\s+(driv|caus|behind)\w*"
+                  # "what's driving ...", "what factors are behind ..."
+                  r"|\bwhat(?:\s+[a-z]+)?(?:'s|’s|\s+is|\s+are)?\s+(driv|caus|behind)\w*"
                   r"|\breasons?\s+(for|why|behind)\b"), _has(_CAUSAL, no=0.0)),
     Form(AnswerType.ALIAS,
          _matches(r"\b(also|other|alternative|alternate|else|another)\b.*\b(call|called|names?|titles?|known)\b"
@@ -230,8 +231,9 @@ FORMS: tuple[Form, ...] = (
     Form(AnswerType.PLACE, lambda low, _t: bool(_WHERE.search(low)) and "come from" not in low,
          _fits_place),
     Form(AnswerType.REGION,
-         _matches(r"\b(which|what)\s+(states?|cit(y|ies)|countr(y|ies)|count(y|ies)|regions?|"
-                  r"metro(politan)? areas?)\b"),
+         # one word may qualify the places ("which US cities", "what big states")
+         _matches(r"\b(which|what)\s+(?:[a-z.]+\s+)?(states?|cit(y|ies)|countr(y|ies)|count(y|ies)|"
+                  r"regions?|metro(politan)? areas?)\b"),
          _fits_region, figure=True,
          lacks="figures by state, city or country"),
     Form(AnswerType.FREQUENCY, lambda low, _t: "how often" in low, _has(_FREQUENCY), figure=True),

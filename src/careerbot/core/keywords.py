@@ -182,7 +182,10 @@ class KeywordIndex:
     def correct(self, word: str) -> str:
         """The word a misspelt or clipped one stands for ("medcal" -> "medical", "grad" ->
         "graduate"), else the word; see :mod:`careerbot.core.spelling`."""
-        if word in self.vocabulary or self.knows(stem(word)):
+        # A word of no dictionary whose stem happens to be the profile's ("opennings" cuts
+        # to "open"), or a short one that is a stem ("mak" of "make"), is still a slip.
+        if word in self.vocabulary or self.knows(stem(word)) and not spelling.no_word(word) \
+                and len(word) >= spelling.MIN_LENGTH:
             return word
         return spelling.correct(word, self._by_initial, lambda w: self.df(stem(w)))
 

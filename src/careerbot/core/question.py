@@ -48,7 +48,7 @@ from careerbot.core.lexicon import (
     written_as_names,
 )
 from careerbot.core.reference import resolved
-from careerbot.core.spelling import function_word
+from careerbot.core.spelling import slip
 from careerbot.core.wording import judged, modifier_parts, naming_the_job, told_to
 
 MIN_CLASSIFIED = 3
@@ -374,13 +374,13 @@ def _corrected(word: str, keywords: KeywordIndex, names: set[str]) -> str:
 def respell(text: str, keywords: KeywordIndex, names: set[str]) -> str:
     """The text with misspelt words corrected ("do they work wekends" -> "... weekends"), so
     that the embedding model, which has no spelling correction, reads what was meant.
-    Common words stay, but for slips of a function word ("how manny"): the model knows
+    Common words stay, but for slips of a function or short word ("how manny", "mak"): the model knows
     clippings ("tech", "grad") better than a guess at which longer word they stand for; so
     do names (``names``, lower-cased)."""
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
         low = word.lower()
-        right = low if is_common(low) and not function_word(low) else _corrected(low, keywords, names)
+        right = low if is_common(low) and not slip(low) else _corrected(low, keywords, names)
         return word if right == low else right
 
     return re.sub(r"[A-Za-z]+", fix, text)

@@ -103,10 +103,7 @@ def function_word(word: str) -> str | None:
     if len(word) < MIN_LENGTH:
         # A short word is only a function word with a letter dropped ("hw", "wat", "jus"),
         # and far more frequent than that: "hr" stays hours, "rn" right now.
-        dropped = [w for w in STOPWORDS if len(w) == len(word) + 1 and w[0] == word[0]
-                   and any(w[:i] + w[i + 1:] == word for i in range(1, len(w)))]
-        best = max(dropped, key=lambda w: zipf_frequency(w, "en"), default=None)
-        return best if best and zipf_frequency(best, "en") >= own + SHORT_MARGIN else None
+        return letter_dropped(word, STOPWORDS)
     # A letter added, dropped or swapped ("manny", "wich", "thier"); not one changed: "a
     # group of docs" is no "does".
     near = [w for w in STOPWORDS if w[:1] == word[0] and w.isalpha()
@@ -116,18 +113,38 @@ def function_word(word: str) -> str | None:
     return best if best and zipf_frequency(best, "en") >= own + FUNCTION_MARGIN else None
 
 
+def slip(word: str) -> str | None:
+    """The word a slip turned into a rarer one, common as that may be: a function word's
+    ("how manny", "hw"), or a word of four letters with one dropped ("nursing hme", "how
+    much do they mak"); else None."""
+    if len(word) == MIN_LENGTH - 1 and word.isalpha() and word not in STOPWORDS:
+        return function_word(word) or letter_dropped(word, english().get(word[0], ()))
+    return function_word(word)
+
+
+def letter_dropped(word: str, words: Iterable[str]) -> str | None:
+    """The word of ``words`` that a short word is with one letter after the first dropped,
+    the most frequent such, if far more frequent than the word as typed; else None."""
+    from wordfreq import zipf_frequency
+
+    dropped = [w for w in words if len(w) == len(word) + 1 and w[0] == word[0]
+               and any(w[:i] + w[i + 1:] == word for i in range(1, len(w)))]
+    best = max(dropped, key=lambda w: zipf_frequency(w, "en"), default=None)
+    return best if best and zipf_frequency(best, "en") >= zipf_frequency(word, "en") + SHORT_MARGIN else None
+
+
 def correct(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str:
     """The word a user meant, for a word the corpus does not use; else the word itself.
 
-    A slip of a function word is that word; words written without vowels and clippings
+    A slip of a function word or a short word is that word; words written without vowels and clippings
     expand next; an ordinary English word stays as typed ("form" is not "for").
     Otherwise the most similar dictionary word wins (fewest slips, then corpus words, then
     frequent words), when it is far more frequent than the word as typed ("goverment");
     else a corpus word whose stem is one slip from the word's ("acredits": "accreditation").
     """
-    slip = function_word(word)
-    if slip:
-        return slip
+    slipped = slip(word)
+    if slipped:
+        return slipped
     if len(word) < MIN_LENGTH or not word.isalpha():
         return word
     clipped = unvowelled(word, corpus, df) or expand_clipping(word, corpus, df)
@@ -161,14 +178,19 @@ NO_WORD_ZIPF = 1.0
 a slip, not for a name or a place, which are as a rule more frequent ("texas", "kaiser")."""
 
 
+def no_word(word: str) -> bool:
+    """Whether a word is too rare in English to be one (see :data:`NO_WORD_ZIPF`)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") < NO_WORD_ZIPF
+
+
 def family_slip(word: str, corpus: dict[str, list[str]], df: Callable[[str], int]) -> str | None:
     """The corpus word of the family a misspelt form of a word the corpus never uses belongs
     to ("acredits": the corpus says "accreditation"): one slip between their stems, the
     corpus word's stem no shorter (a longer form of the family, not a shorter word that
     happens to be near); the most widespread such word, else None."""
-    from wordfreq import zipf_frequency
-
-    if len(word) < FAMILY_MIN or zipf_frequency(word, "en") >= NO_WORD_ZIPF:
+    if len(word) < FAMILY_MIN or not no_word(word):
         return None
     from rapidfuzz.distance import DamerauLevenshtein
 
