@@ -340,7 +340,7 @@ def analyse(
             if q.answer_type == "text" and not _OWN_ASK.search(text):
                 q.answer_type = previous.answer_type
         # "each" / "both" stand for the things just named, whatever else is asked.
-        if not own_entities or _PRONOUN.search(text) and not own_intents or _DISTRIBUTIVE.search(text):
+        if not own_entities or _leans_back(text, q) and not own_intents or _DISTRIBUTIVE.search(text):
             q.carried += [t for t in previous.terms if t not in INTENTS and not is_number(t)]
         # "which of those ..." picks among what the last answer listed (its industries);
         # "that one" is what it named.
@@ -349,6 +349,14 @@ def analyse(
                           and t not in GENERIC_STEMS and t not in subject and not is_number(t)
                           and t not in q.carried]
     return q
+
+
+def _leans_back(text: str, q: Query) -> bool:
+    """Whether a pronoun of a follow-up stands for what was said before: not one after the
+    kind of manager or the person the message itself names ("ok and the health information
+    managers, what are they in charge of?")."""
+    named = q.kinds | set(q.persons)
+    return any(not named & term_set(text[:m.start()]) for m in _PRONOUN.finditer(text))
 
 
 def _compound(word: str, keywords: KeywordIndex) -> list[str]:
