@@ -336,7 +336,9 @@ def analyse(
         # kind of fact of what was named; an elliptical question ("and in hospitals?")
         # asks the last one's.
         if not own_intents and not _ASKED_OF_THEM.match(text):
-            q.carried += [t for t in previous.terms if t in INTENTS]
+            # What the question before asked, if it carried that too ("what's the pay?" "is
+            # it more in hospitals?" "how about in nursing homes?").
+            q.carried += [t for t in dict.fromkeys([*previous.terms, *previous.carried]) if t in INTENTS]
             if q.answer_type == "text" and not _OWN_ASK.search(text):
                 q.answer_type = previous.answer_type
         # "each" / "both" stand for the things just named, whatever else is asked.
