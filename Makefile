@@ -61,12 +61,12 @@ test: install-test index
 	# Blind sets, written by writers who saw neither the code nor evals/ (see README,
 	# "Evaluation"). The bars hold today's measured level so nothing slips back; they are
 	# below issue 11's targets, which are not reached yet.
-	$(call conversation_gates,blind,0.98,0.985,0.01,0.99,0.95)
+	$(call conversation_gates,blind,0.98,0.985,0.01,0.99,0.99)
 	$(BIN)/careerbot eval evals/paraphrases.jsonl --out evals/last-run/paraphrases \
 		--fail-under fact_recall=0.95 --fail-under paraphrase_consistency=0.79 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
-	# dev.jsonl ... dev11.jsonl: blind writers' sets, the tuning sets of the fourth to
-	# thirteenth rounds. dev7 (unusual everyday phrasings), dev10 and dev11 (one forbidden
+	# dev.jsonl ... dev12.jsonl: blind writers' sets, the tuning sets of the fourth to
+	# fourteenth rounds. dev7 (unusual everyday phrasings), dev10 and dev11 (one forbidden
 	# figure each: "what healthcare managers earn" quotes the pay paragraph with both ends,
 	# where its writer wanted the median alone; "which workplace pays the worst" quotes
 	# the lowest 10 percent beside the lowest-paying industry) are gated on what they hold.
@@ -78,12 +78,13 @@ test: install-test index
 	$(call conversation_gates,dev6,0.92,0.96,0.01,0.99,0.99)
 	$(call conversation_gates,dev8,0.91,0.93,0.01,0.90,0.99)
 	$(call conversation_gates,dev9,0.87,0.89,0.01,0.90,0.99)
+	$(call conversation_gates,dev12,0.77,0.83,0.02,0.96,0.92)
 	$(BIN)/careerbot eval evals/dev7.jsonl --out evals/last-run/dev7 \
 		--fail-under fact_recall=0.82 --fail-under citation_support=0.89 \
 		--fail-under answerable_refused=0.04 --fail-under unanswerable_refused=0.86 \
 		--fail-under forbidden_violations=0 --fail-under dangling_openers=0
 	$(BIN)/careerbot eval evals/dev10.jsonl --out evals/last-run/dev10 \
-		--fail-under fact_recall=0.85 --fail-under citation_support=0.90 \
+		--fail-under fact_recall=0.86 --fail-under citation_support=0.90 \
 		--fail-under answerable_refused=0.03 --fail-under unanswerable_refused=0.96 \
 		--fail-under smalltalk_handled=0.99 --fail-under forbidden_violations=1 \
 		--fail-under dangling_openers=0

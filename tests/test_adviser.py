@@ -20,7 +20,8 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.parametrize("message", ["hi", "thanks, that's helpful", "who are you?", "what can you do?",
-                                     "cheers mate!", "thx a lot"])
+                                     "cheers mate!", "thx a lot", "hey, how's it going with you?",
+                                     "wow, you really know your stuff"])
 def test_small_talk_gets_a_friendly_reply_with_answerable_examples(bot: CareerBot, message: str) -> None:
     got = bot.ask(message)
     assert got.kind == "smalltalk" and not got.refused and got.citations == []
@@ -31,7 +32,8 @@ def test_small_talk_gets_a_friendly_reply_with_answerable_examples(bot: CareerBo
 
 @pytest.mark.parametrize("message", ["What's 2+2?", "write me a poem about the sea", "I have 2 kids",
                                      "how many moons does jupiter have?", "what is 12 squared",
-                                     "who painted the mona lisa", "translate 'good morning' into French"])
+                                     "who painted the mona lisa", "translate 'good morning' into French",
+                                     "can you write my resume for a cashier job?"])
 def test_off_topic_is_declined_politely_without_a_quote(bot: CareerBot, message: str) -> None:
     got = bot.ask(message)
     assert got.kind == "decline" and got.refused and got.citations == []

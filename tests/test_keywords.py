@@ -84,6 +84,17 @@ def test_slips_of_function_words_are_those_words() -> None:
     assert [index.correct(w) for w in ("hr", "rn", "ur", "ppl")] == ["hr", "rn", "ur", "ppl"]
 
 
+def test_slips_of_short_words_and_non_words_whose_stem_is_the_profiles() -> None:
+    """A four-letter word with a letter dropped is that word when far more frequent ("hme",
+    "mak"); a non-word is corrected though the stemmer cuts it to a profile stem
+    ("opennings" -> "open", a stem of "open" the profile uses)."""
+    index = KeywordIndex(["About 56,600 openings are open each year.", "They make budgets at home."])
+    assert [index.correct(w) for w in ("hme", "mak")] == ["home", "make"]
+    assert [index.correct(w) for w in ("fun", "bad", "job", "biz")] == ["fun", "bad", "job", "biz"]
+    assert index.correct("opennings") == "openings"
+    assert index.correct("opening") == "opening"  # a word of its own, of the profile's stem
+
+
 def test_which_words_can_name_a_thing() -> None:
     from careerbot.core.lexicon import names_a_thing, written_as_names
 

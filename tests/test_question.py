@@ -37,6 +37,10 @@ def test_answer_types() -> None:
     assert answer_type("and where do most of them work?", ["employ"]) == "place"
     assert answer_type("Is pay higher in the state where I live?", ["pay"]) != "place"
     assert answer_type("and when will the growth happen?", ["grow"]) == "date"
+    # one word may qualify the places asked about, or the reasons
+    assert answer_type("Which US cities have the most jobs?", ["employ"]) == "region"
+    assert answer_type("What big states pay the most?", ["pay"]) == "region"
+    assert answer_type("What factors are driving demand?", ["grow"]) == "reason"
     # "when" introducing a clause asks for no date; the question is what would help.
     assert answer_type("What would make me a strong candidate when I apply?", ["require"]) == "text"
 

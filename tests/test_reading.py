@@ -350,3 +350,24 @@ def test_an_acronym_the_profile_defines_is_read_as_its_words(bot: CareerBot) -> 
     quotes what the profile says of it."""
     got = bot.ask("Is it smart to learn about health IT if I want to go into healthcare management?")
     assert "health information technology" in got.text and not got.refused
+
+
+def test_a_comparison_typed_with_slips_is_split_in_the_words_meant(bot: CareerBot) -> None:
+    """ "hw much ... mak vs ... hme" compares pay in two workplaces, as spelt right."""
+    got = bot.ask("hw much do they mak in hospitls vs nursing hme")
+    assert "$119,450" in got.text and "$83,550" in got.text
+    assert {c.section for c in got.citations} == {"Pay"}
+
+
+def test_a_pronoun_after_the_kind_a_follow_up_names_stands_for_that_kind(bot: CareerBot) -> None:
+    history = [("what do clinical managers do?", "Clinical managers set and carry out policies ...")]
+    got = bot.ask("and the health information managers, what are they responsible for?", history)
+    assert "maintenance and security of all patient records" in got.text
+    assert "Clinical managers" not in got.text
+
+
+def test_a_follow_up_of_a_follow_up_asks_what_the_one_before_carried(bot: CareerBot) -> None:
+    history = [("what's the usual pay?", "The median annual wage ... was $101,340 in May 2021."),
+               ("is it higher in hospitals?", "Hospitals; state, local, and private: $119,450")]
+    got = bot.ask("what about outpatient care centers?", history)
+    assert "$99,540" in got.text and not got.refused
